@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from experthive import views
+
+admin.site.site_header = "Expert Hive Tutors — staff"
+admin.site.site_title = "Expert Hive staff"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+]
+

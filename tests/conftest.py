@@ -1,0 +1,134 @@
+"""Personas: Ada the student who owns things, two tutors (Bola and Chen), and Dayo, a stranger
+who must see nothing of theirs. Plus a real Chromium for browser journeys."""
+
+import os
+import shutil
+
+import pytest
+
+from accounts import services
+from accounts.models import User
+from catalog.models import Level, Subject
+
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_offline(settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Background tasks run inline, inside the test.
+    settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+
+
+@pytest.fixture
+def maths(db):
+    return Subject.objects.get(slug="mathematics")
+
+
+@pytest.fixture
+def physics(db):
+    return Subject.objects.get(slug="physics")
+
+
+@pytest.fixture
+def sss3(db):
+    return Level.objects.get(slug="sss-3")
+
+
+def make_user(role: str, email: str, full_name: str, phone: str) -> User:
+    return services.register_user(email=email, full_name=full_name, password=PASSWORD, role=role, phone=phone)
+
+
+@pytest.fixture
+def ada(db, sss3):
+    """A student who owns questions, payments and chats."""
+    user = make_user(User.Role.STUDENT, "ada@example.com", "Ada Okonkwo", "+2348031234567")
+    services.update_student_profile(user=user, full_name=user.full_name, phone=user.phone, level=sss3)
+    return user
+
+
+@pytest.fixture
+def bola(db, maths, physics, sss3):
+    """A tutor in maths and physics."""
+    user = make_user(User.Role.TUTOR, "bola@example.com", "Bola Adeyemi", "+2348051234567")
+    services.update_tutor_profile(
+        user=user,
+        full_name=user.full_name,
+        phone=user.phone,
+        headline="Maths and physics teacher, 8 years",
+        bio="I teach WAEC and JAMB maths.",
+        qualifications="B.Sc. Mathematics, University of Ibadan",
+        subjects=[maths, physics],
+        levels=[sss3],
+    )
+    return user
+
+
+@pytest.fixture
+def chen(db, maths):
+    """A second tutor, competing with Bola."""
+    user = make_user(User.Role.TUTOR, "chen@example.com", "Chen Wei", "+447700900123")
+    services.update_tutor_profile(
+        user=user,
+        full_name=user.full_name,
+        phone=user.phone,
+        headline="A-level maths tutor",
+        bio="",
+        qualifications="",
+        subjects=[maths],
+        levels=[],
+    )
+    return user
+
+
+@pytest.fixture
+def dayo(db):
+    """A stranger: a student with no relation to anyone else's things."""
+    return make_user(User.Role.STUDENT, "dayo@example.com", "Dayo Bello", "+2348091234567")
+
+
+@pytest.fixture
+def staff(db):
+    return User.objects.create_superuser("staff@example.com", PASSWORD, full_name="Sade Staff")
+
+
+# --- Browser -----------------------------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not shutil.which(CHROMIUM):
+        message = f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must never pass by skipping the browser journeys
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; Django's ORM calls made
+    # by the test itself (set-up, assertions) are still plain synchronous code.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone_page(browser, live_server):
+    context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, base_url=live_server.url)
+    page = context.new_page()
+    yield page
+    context.close()

@@ -32,7 +32,7 @@ def signup_choice(request):
 def signup(request, role):
     if request.user.is_authenticated:
         return redirect("home")
-    form = SIGNUP_FORMS[role](request.POST or None)
+    form = SIGNUP_FORMS[role](request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             user = services.register_user(
@@ -84,7 +84,7 @@ def profile(request):
     user = request.user
     get_own_profile(user)  # 404 for staff, who have no profile page
     form_class = TutorProfileForm if user.is_tutor else StudentProfileForm
-    form = form_class(request.POST or None, initial=initial_for(user))
+    form = form_class(request.POST if request.method == "POST" else None, initial=initial_for(user))
     if request.method == "POST" and form.is_valid():
         if user.is_tutor:
             services.update_tutor_profile(user=user, **form.cleaned_data)
@@ -102,9 +102,10 @@ def tutor_profile(request, pk):
 
 def tutor_list(request):
     subjects = Subject.objects.active()
-    chosen = subjects.filter(slug=request.GET.get("subject", "")).first()
+    slug = request.GET.get("subject")
+    chosen = subjects.filter(slug=slug).first() if slug else None
     tutors = TutorProfile.objects.public().prefetch_related(
-        Prefetch("subjects", queryset=Subject.objects.order_by("name")), "levels"
+        Prefetch("subjects", queryset=Subject.objects.order_by("name"))
     )
     if chosen:
         tutors = tutors.filter(subjects=chosen)

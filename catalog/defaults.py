@@ -57,3 +57,17 @@ LEVELS = {
     ],
     "professional": ["ICAN", "ACCA", "CIBN", "Nigerian Law School"],
 }
+
+
+def install(subject_model, level_model) -> None:
+    """Create any missing default subject or level. Takes the models so migrations can pass theirs."""
+    from django.utils.text import slugify
+
+    for name in SUBJECTS:
+        subject_model.objects.get_or_create(slug=slugify(name), defaults={"name": name})
+    # Positions run on across systems, so one ordering lists Nigerian levels first.
+    for base, (system, names) in enumerate(LEVELS.items()):
+        for index, name in enumerate(names):
+            level_model.objects.get_or_create(
+                slug=slugify(name), defaults={"name": name, "system": system, "position": base * 100 + index}
+            )

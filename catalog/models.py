@@ -35,13 +35,13 @@ class Level(models.Model):
     name = models.CharField(max_length=80, unique=True)
     slug = models.SlugField(max_length=80, unique=True)
     system = models.CharField(max_length=20, choices=System.choices)
-    position = models.PositiveSmallIntegerField(default=0, help_text="Order within its system.")
+    position = models.PositiveSmallIntegerField(default=0, help_text="Order in lists (lowest first).")
     is_active = models.BooleanField(default=True, help_text="Inactive levels are hidden from new choices.")
 
     objects = CatalogQuerySet.as_manager()
 
     class Meta:
-        ordering = ["system", "position", "name"]
+        ordering = ["position", "name"]
 
     def __str__(self) -> str:
         return self.name

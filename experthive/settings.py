@@ -164,6 +164,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "experthive.net.client_ip"
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_VERBOSE = False
 # Number of reverse proxies in front of the app (1 on Heroku); 0 trusts REMOTE_ADDR only.
 TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
@@ -172,12 +173,21 @@ PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "NG")
 PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Email ---------------------------------------------------------------------
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
-EMAIL_PORT = envint("EMAIL_PORT", "587")
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "1")
+EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+SMTP_OPTIONS = {
+    "host": os.environ.get("EMAIL_HOST", "localhost"),
+    "port": envint("EMAIL_PORT", "587"),
+    "username": os.environ.get("EMAIL_HOST_USER", ""),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": envbool("EMAIL_USE_TLS", "1"),
+    "timeout": 10,
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": SMTP_OPTIONS if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Expert Hive Tutors <no-reply@experthive.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
@@ -245,7 +255,7 @@ def production_problems() -> list[str]:
         problems.append("SECRET_KEY must be set to a random value of 50+ characters.")
     if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS must list the site's host names.")
-    if EMAIL_BACKEND.endswith(("console.EmailBackend", "locmem.EmailBackend")):
+    if EMAIL_BACKEND_PATH.endswith(("console.EmailBackend", "locmem.EmailBackend")):
         problems.append("EMAIL_BACKEND must send real email (password resets go by email).")
     if not SITE_URL.startswith("https://"):
         problems.append("SITE_URL must be the public https:// address.")

@@ -8,6 +8,7 @@ import pytest
 
 from accounts import services
 from accounts.models import User
+from catalog.defaults import install
 from catalog.models import Level, Subject
 
 PASSWORD = "correct-horse-battery-9"
@@ -16,10 +17,16 @@ PASSWORD = "correct-horse-battery-9"
 @pytest.fixture(autouse=True)
 def _fast_and_offline(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     settings.MEDIA_ROOT = tmp_path / "media"
     # Background tasks run inline, inside the test.
     settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+
+
+@pytest.fixture(autouse=True)
+def _catalog(request):
+    """The default subjects and levels, also after a transactional test flushed them."""
+    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+        install(Subject, Level)
 
 
 @pytest.fixture

@@ -1,19 +1,10 @@
 from django.db import migrations
-from django.utils.text import slugify
 
-from catalog.defaults import LEVELS, SUBJECTS
+from catalog.defaults import install
 
 
 def add_defaults(apps, schema_editor):
-    Subject = apps.get_model("catalog", "Subject")
-    Level = apps.get_model("catalog", "Level")
-    for name in SUBJECTS:
-        Subject.objects.get_or_create(slug=slugify(name), defaults={"name": name})
-    for system, names in LEVELS.items():
-        for position, name in enumerate(names):
-            Level.objects.get_or_create(
-                slug=slugify(name), defaults={"name": name, "system": system, "position": position}
-            )
+    install(apps.get_model("catalog", "Subject"), apps.get_model("catalog", "Level"))
 
 
 class Migration(migrations.Migration):

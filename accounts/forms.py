@@ -21,7 +21,9 @@ def phone_field(*, required: bool) -> PhoneNumberField:
 
 
 class SignupForm(forms.Form):
-    full_name = forms.CharField(label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     email = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     phone = phone_field(required=True)
     password1 = forms.CharField(
@@ -35,7 +37,7 @@ class SignupForm(forms.Form):
     )
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         if cleaned.get("password1") and cleaned.get("password2") and cleaned["password1"] != cleaned["password2"]:
             self.add_error("password2", "The two passwords do not match.")
         return cleaned
@@ -48,7 +50,9 @@ class StudentSignupForm(SignupForm):
 
 
 class LoginForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}))
+    username = forms.EmailField(
+        label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
     error_messages = {
         "invalid_login": "That email and password do not match an account. Check both and try again.",
         "inactive": "This account has been deactivated. Contact support if you think this is a mistake.",
@@ -97,15 +101,15 @@ def initial_for(user: User) -> dict:
     """The profile form's starting values for this user."""
     initial = {"full_name": user.full_name, "phone": user.phone}
     if user.is_tutor:
-        profile = user.tutor_profile
+        tutor = user.tutor_profile
         initial.update(
-            headline=profile.headline,
-            bio=profile.bio,
-            qualifications=profile.qualifications,
-            subjects=list(profile.subjects.all()),
-            levels=list(profile.levels.all()),
+            headline=tutor.headline,
+            bio=tutor.bio,
+            qualifications=tutor.qualifications,
+            subjects=list(tutor.subjects.all()),
+            levels=list(tutor.levels.all()),
         )
     elif user.is_student:
-        profile = user.student_profile
-        initial.update(level=profile.level, institution=profile.institution)
+        student = user.student_profile
+        initial.update(level=student.level, institution=student.institution)
     return initial

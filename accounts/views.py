@@ -44,7 +44,7 @@ def signup(request, role):
                 level=form.cleaned_data.get("level"),
             )
         except ValidationError as exc:
-            _add_service_errors(form, exc, password_field="password1")
+            _add_service_errors(form, exc, unnamed_to="password1")
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return _welcome(request, user)
@@ -59,13 +59,13 @@ def _welcome(request, user):
     return redirect("home")
 
 
-def _add_service_errors(form, exc: ValidationError, *, password_field: str) -> None:
+def _add_service_errors(form, exc: ValidationError, *, unnamed_to: str) -> None:
     # Password validators raise a plain list; everything else names its field.
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(password_field, exc.messages)
+        form.add_error(unnamed_to, exc.messages)
 
 
 def _status(form) -> int:

@@ -91,7 +91,9 @@ def test_pages_fit_a_desktop_and_a_phone_without_sideways_scrolling(phone_page, 
 
 def test_the_site_runs_with_no_content_security_policy_violations(desktop_page, bola):
     violations = []
-    desktop_page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    desktop_page.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
 
     for path in ["/", "/login/", "/signup/tutor/", f"/tutors/{bola.pk}/"]:
         desktop_page.goto(path)

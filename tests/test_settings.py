@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -38,3 +39,16 @@ def test_production_starts_with_safe_values():
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (settings.BASE_DIR / "experthive" / "settings.py").read_text()
+    read = set(re.findall(r'(?:environ\.get|envbool|envint|envlist)\(\s*"([A-Z_]+)"', source))
+    read |= set(re.findall(r'os\.environ\["([A-Z_]+)"\]', source))
+    documented = set(re.findall(r"^([A-Z_]+)=", Path(settings.BASE_DIR / ".env.example").read_text(), re.M))
+    assert len(read) > 20  # the pattern still finds the settings' variables
+    assert read - documented == set()

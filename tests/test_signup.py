@@ -72,7 +72,8 @@ def test_it_refuses_a_weak_password(client):
 
 def test_it_refuses_a_password_similar_to_the_email(client):
     response = client.post(
-        reverse("signup_student"), signup_data(email="chukwuemeka.obi@example.com", password1="chukwuemeka.obi", password2="chukwuemeka.obi")
+        reverse("signup_student"),
+        signup_data(email="chukwuemeka.obi@example.com", password1="chukwuemeka.obi", password2="chukwuemeka.obi"),
     )
 
     assert response.status_code == 400

@@ -3,6 +3,7 @@ import re
 import subprocess
 import sys
 
+import pytest
 from django.tasks import task_backends
 
 
@@ -52,3 +53,31 @@ def test_env_example_documents_every_variable_the_settings_read():
     documented = set(re.findall(r"^([A-Z_]+)=", Path(settings.BASE_DIR / ".env.example").read_text(), re.M))
     assert len(read) > 20  # the pattern still finds the settings' variables
     assert read - documented == set()
+
+
+@pytest.mark.django_db
+def test_database_url_switches_the_database():
+    from django.db import connection
+
+    assert connection.vendor == ("postgresql" if os.environ.get("DATABASE_URL") else "sqlite")
+
+
+def test_redis_url_switches_the_cache_and_it_round_trips():
+    from django.core.cache import caches
+
+    expected = "RedisCache" if os.environ.get("REDIS_URL") else "LocMemCache"
+    cache = caches["default"]
+    assert type(cache).__name__ == expected
+    cache.set("settings-test", {"n": 1}, 10)
+    assert cache.get("settings-test") == {"n": 1}
+
+
+async def test_redis_url_switches_the_channel_layer_and_it_delivers():
+    from channels.layers import get_channel_layer
+
+    layer = get_channel_layer()
+    expected = "RedisPubSubChannelLayer" if os.environ.get("REDIS_URL") else "InMemoryChannelLayer"
+    assert type(layer).__name__ == expected
+    channel = await layer.new_channel()
+    await layer.send(channel, {"type": "test.message", "text": "hello"})
+    assert (await layer.receive(channel))["text"] == "hello"

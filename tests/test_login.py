@@ -35,6 +35,7 @@ def test_repeated_wrong_passwords_lock_out_that_email_from_that_address(client, 
 
     assert response.status_code == 429
     assert "Too many wrong passwords" in response.text
+    assert "paused for 15 minutes" in response.text
     assert not response.wsgi_request.user.is_authenticated
 
 

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass
 
 import phonenumbers
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -23,7 +24,6 @@ DEMO_DOMAIN = "demo.experthive.ng"
 STUDENT_EMAIL = f"student@{DEMO_DOMAIN}"
 TUTOR_EMAIL = f"tutor@{DEMO_DOMAIN}"
 STAFF_EMAIL = f"staff@{DEMO_DOMAIN}"
-LOGIN_URL = "http://127.0.0.1:8000/login/"
 PROGRESS_MIN = 50  # smaller runs finish before a progress bar would tell anyone anything
 
 # register_user hashes the password it is given, and the real hasher (PBKDF2, 1.5M iterations) takes
@@ -629,7 +629,7 @@ class Command(BaseCommand):
         students = sum(job.role == User.Role.STUDENT for job in created)
         tutors = len(created) - students
         self.stdout.write(f"Created {students} students and {tutors} tutors ({already} already existed).")
-        self.stdout.write(f"\nLog in at {LOGIN_URL} with:")
+        self.stdout.write(f"\nLog in at {settings.SITE_URL}/login/ with:")
         for role, email in [("student", STUDENT_EMAIL), ("tutor", TUTOR_EMAIL), ("staff", STAFF_EMAIL)]:
             self.stdout.write(f"  {role:<8} {email:<28} {DEMO_PASSWORD}")
         self.stdout.write(f"Generated accounts (student001@{DEMO_DOMAIN}, tutor001@...) use the same password.")

@@ -107,7 +107,9 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API keeps an event loop running in this thread while the
+# browser is open, which async tests elsewhere cannot share.
+@pytest.fixture(scope="module")
 def browser():
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set CHROMIUM_PATH."

@@ -28,6 +28,4 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
         name="password_reset_complete",
     ),
-    path("tutors/", views.tutor_list, name="tutor_list"),
-    path("tutors/<int:pk>/", views.tutor_profile, name="tutor_profile"),
 ]

@@ -3,13 +3,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
-from accounts.access import get_own_profile, get_public_tutor_profile
+from accounts.access import get_own_profile
 from accounts.forms import (
     LoginForm,
     SignupForm,
@@ -18,8 +17,7 @@ from accounts.forms import (
     TutorProfileForm,
     initial_for,
 )
-from accounts.models import TutorProfile, User
-from catalog.models import Subject
+from accounts.models import User
 
 SIGNUP_FORMS = {User.Role.STUDENT: StudentSignupForm, User.Role.TUTOR: SignupForm}
 
@@ -93,24 +91,6 @@ def profile(request):
         messages.success(request, "Your profile is saved.")
         return redirect("profile")
     return render(request, "accounts/profile_form.html", {"form": form}, status=_status(form))
-
-
-def tutor_profile(request, pk):
-    profile = get_public_tutor_profile(pk)
-    return render(request, "accounts/tutor_profile.html", {"profile": profile, "tutor": profile.user})
-
-
-def tutor_list(request):
-    subjects = Subject.objects.active()
-    slug = request.GET.get("subject")
-    chosen = subjects.filter(slug=slug).first() if slug else None
-    tutors = TutorProfile.objects.public().prefetch_related(
-        Prefetch("subjects", queryset=Subject.objects.order_by("name"))
-    )
-    if chosen:
-        tutors = tutors.filter(subjects=chosen)
-    tutors = tutors.order_by("-user__date_joined")[:50]
-    return render(request, "accounts/tutor_list.html", {"tutors": tutors, "subjects": subjects, "chosen": chosen})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -53,6 +53,10 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "catalog",
     "accounts",
+    "questions",
+    "bidding",
+    "engagements",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -171,6 +175,21 @@ TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", "0")
 
 PHONENUMBER_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "NG")
 PHONENUMBER_DB_FORMAT = "E164"
+
+# --- Marketplace rules ---------------------------------------------------------
+DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "NGN")
+CURRENCIES = envlist("CURRENCIES", "NGN,USD,GBP,GHS,KES,ZAR")
+# Smallest bid per currency, in minor units (₦1,000; $5; £5; ...).
+MIN_BID = {"NGN": 100_000, "USD": 500, "GBP": 500, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
+MAX_LIVE_BIDS_PER_TUTOR = envint("MAX_LIVE_BIDS_PER_TUTOR", "30")
+MAX_REVISIONS = envint("MAX_REVISIONS", "2")
+AUTO_APPROVE_DAYS = envint("AUTO_APPROVE_DAYS", "3")
+PAYMENT_WINDOW_HOURS = envint("PAYMENT_WINDOW_HOURS", "48")
+REVIEW_EDIT_HOURS = envint("REVIEW_EDIT_HOURS", "48")
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", "10") * 1024 * 1024
+ATTACHMENTS_PER_UPLOAD = 5
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -10,5 +10,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("questions.urls")),
+    path("", include("bidding.urls")),
+    path("", include("engagements.urls")),
+    path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,141 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from bidding.models import Bid
+from experthive.states import check_move
+from questions.models import Question
+
+
+class EngagementQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(models.Q(student=user) | models.Q(tutor=user))
+
+
+class Engagement(models.Model):
+    """The work a student and a tutor agreed on when the student accepted the tutor's bid."""
+
+    class Status(models.TextChoices):
+        AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+        IN_PROGRESS = "in_progress", "In progress"
+        DELIVERED = "delivered", "Delivered"
+        COMPLETED = "completed", "Completed"
+        DISPUTED = "disputed", "Disputed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    TRANSITIONS = {
+        Status.AWAITING_PAYMENT: {Status.IN_PROGRESS, Status.CANCELLED},
+        Status.IN_PROGRESS: {Status.DELIVERED, Status.DISPUTED, Status.CANCELLED},
+        Status.DELIVERED: {Status.COMPLETED, Status.IN_PROGRESS, Status.DISPUTED},
+        Status.DISPUTED: {Status.COMPLETED, Status.CANCELLED},
+    }
+    ACTIVE = [Status.AWAITING_PAYMENT, Status.IN_PROGRESS, Status.DELIVERED, Status.DISPUTED]
+
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="engagements")
+    bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="engagement")
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    amount = models.PositiveBigIntegerField(help_text="The accepted price, in minor units.")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_PAYMENT)
+    revisions_used = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+    payment_due_at = models.DateTimeField()
+    funded_at = models.DateTimeField(null=True, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, help_text="Delivery promised by (set when funded).")
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="Latest delivery.")
+    first_delivered_at = models.DateTimeField(null=True, blank=True)
+    auto_approve_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            # One engagement in flight per question; ended ones stay as history.
+            models.UniqueConstraint(
+                fields=["question"],
+                condition=models.Q(status__in=["awaiting_payment", "in_progress", "delivered", "disputed"]),
+                name="one_active_engagement_per_question",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "status"], name="engagement_student_idx"),
+            models.Index(fields=["tutor", "status"], name="engagement_tutor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Engagement {self.pk} on “{self.question}”"
+
+    def get_absolute_url(self) -> str:
+        return reverse("engagement_detail", args=[self.pk])
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.IN_PROGRESS and self.due_at is not None and self.due_at < timezone.now()
+
+    @property
+    def revisions_left(self) -> int:
+        return max(0, settings.MAX_REVISIONS - self.revisions_used)
+
+    def move_to(self, new: str, *, by, note: str = "") -> None:
+        check_move(self.TRANSITIONS, self.status, new, label=self.get_status_display().lower())
+        EngagementEvent.objects.create(engagement=self, from_status=self.status, to_status=new, actor=by, note=note)
+        self.status = new
+
+
+class EngagementEvent(models.Model):
+    """Append-only history: every status change with who made it and why."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=20)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+    @property
+    def to_label(self) -> str:
+        return Engagement.Status(self.to_status).label
+
+
+class Delivery(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="deliveries")
+    message = models.TextField(max_length=20_000)
+    message_html = models.TextField(editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"Delivery {self.pk} for engagement {self.engagement_id}"
+
+
+def delivery_path(instance, filename: str) -> str:
+    return f"deliveries/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+
+
+class DeliveryFile(models.Model):
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(upload_to=delivery_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("delivery_file_download", args=[self.pk])

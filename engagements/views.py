@@ -1,0 +1,161 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from bidding.access import get_bid_to_accept
+from engagements import services
+from engagements.access import get_delivery_file_for, get_engagement_for
+from engagements.forms import DeliveryForm, ReasonForm
+from engagements.models import Engagement
+from experthive.forms import add_service_errors
+
+
+@login_required
+@require_POST
+def accept_bid(request, pk):
+    bid = get_bid_to_accept(request.user, pk)
+    try:
+        engagement = services.accept_bid(bid=bid, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(bid.question)
+    messages.success(request, f"You accepted {bid.tutor.full_name}'s bid. Pay to start the work.")
+    return redirect(engagement)
+
+
+@login_required
+def engagement_list(request):
+    engagements = (
+        Engagement.objects.for_user(request.user)
+        .select_related("question", "student", "tutor")
+        .order_by("-created_at", "-id")
+    )
+    status = request.GET.get("status", "")
+    if status in Engagement.Status.values:
+        engagements = engagements.filter(status=status)
+    context = {"engagements": engagements[:100], "status": status, "statuses": Engagement.Status.choices}
+    return render(request, "engagements/engagement_list.html", context)
+
+
+@login_required
+def engagement_detail(request, pk, forms=None):
+    engagement = get_engagement_for(request.user, pk)
+    user = request.user
+    forms = forms or {}
+    is_student, is_tutor = user.pk == engagement.student_id, user.pk == engagement.tutor_id
+    Status = Engagement.Status
+    context = {
+        "engagement": engagement,
+        "is_student": is_student,
+        "is_tutor": is_tutor,
+        "deliveries": engagement.deliveries.prefetch_related("files"),
+        "events": engagement.events.select_related("actor"),
+        "review": getattr(engagement, "review", None),
+        "delivery_form": forms.get("deliver")
+        or (DeliveryForm() if is_tutor and engagement.status == Status.IN_PROGRESS else None),
+        "revision_form": forms.get("revision") or ReasonForm(prefix="revision"),
+        "dispute_form": forms.get("dispute") or ReasonForm(prefix="dispute"),
+        "can_cancel": services.may_cancel(engagement, user),
+        "can_dispute": (is_student or is_tutor) and engagement.status in (Status.IN_PROGRESS, Status.DELIVERED),
+    }
+    status = 400 if any(form.errors for form in forms.values()) else 200
+    return render(request, "engagements/engagement_detail.html", context, status=status)
+
+
+def _act(request, engagement, action, done: str):
+    try:
+        action()
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, done)
+    return redirect(engagement)
+
+
+@login_required
+@require_POST
+def deliver(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    form = DeliveryForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.deliver_work(
+                engagement=engagement,
+                by=request.user,
+                message=form.cleaned_data["message"],
+                files=form.cleaned_data["attachments"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc, unnamed_to="attachments")
+        else:
+            messages.success(request, "Delivered. The student has been told and can approve it.")
+            return redirect(engagement)
+    return engagement_detail(request, pk, forms={"deliver": form})
+
+
+@login_required
+@require_POST
+def approve(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    return _act(
+        request,
+        engagement,
+        lambda: services.approve_work(engagement=engagement, by=request.user),
+        "Approved. The tutor is paid. Please rate how it went.",
+    )
+
+
+@login_required
+@require_POST
+def request_revision(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    form = ReasonForm(request.POST, prefix="revision")
+    if not form.is_valid():
+        return engagement_detail(request, pk, forms={"revision": form})
+    reason = form.cleaned_data["reason"]
+    return _act(
+        request,
+        engagement,
+        lambda: services.request_revision(engagement=engagement, by=request.user, reason=reason),
+        "Revision requested. The tutor has been told what to change.",
+    )
+
+
+@login_required
+@require_POST
+def open_dispute(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    form = ReasonForm(request.POST, prefix="dispute")
+    if not form.is_valid():
+        return engagement_detail(request, pk, forms={"dispute": form})
+    reason = form.cleaned_data["reason"]
+    return _act(
+        request,
+        engagement,
+        lambda: services.open_dispute(engagement=engagement, by=request.user, reason=reason),
+        "Dispute opened. Our staff will look at it and contact you both.",
+    )
+
+
+@login_required
+@require_POST
+def cancel(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        engagement,
+        lambda: services.cancel_engagement(engagement=engagement, by=request.user, reason=reason),
+        "The engagement is cancelled.",
+    )
+
+
+@login_required
+def download_delivery_file(request, pk):
+    file = get_delivery_file_for(request.user, pk)
+    return FileResponse(
+        file.file.open("rb"), as_attachment=True, filename=file.original_name, content_type=file.content_type
+    )

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from questions.models import Attachment, Question, QuestionEvent
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    extra = 0
+    fields = ("original_name", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+
+
+class EventInline(admin.TabularInline):
+    model = QuestionEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    list_display = ["title", "student", "subject", "level", "status", "budget", "currency", "bid_count", "created_at"]
+    list_filter = ["status", "subject", "level", "currency"]
+    search_fields = ["title", "student__email"]
+    raw_id_fields = ["student"]
+    readonly_fields = ["status", "bid_count", "lowest_bid", "created_at", "updated_at"]
+    exclude = ("body_html", "search_document")
+    inlines = [AttachmentInline, EventInline]
+    date_hierarchy = "created_at"

@@ -1,0 +1,120 @@
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import Level, Subject
+from experthive.states import check_move
+
+
+class QuestionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=Question.Status.OPEN, deadline__gt=timezone.now())
+
+    def for_feed(self):
+        return self.select_related("subject", "level", "student")
+
+
+class Question(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open for bids"
+        ASSIGNED = "assigned", "Bid accepted"
+        COMPLETED = "completed", "Completed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.OPEN: {Status.ASSIGNED, Status.CANCELLED, Status.EXPIRED},
+        # An engagement that ends before work starts (unpaid, cancelled) puts the question back.
+        Status.ASSIGNED: {Status.COMPLETED, Status.CANCELLED, Status.OPEN},
+    }
+
+    student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="questions")
+    title = models.CharField(max_length=150)
+    body = models.TextField(max_length=20_000, help_text="Markdown.")
+    body_html = models.TextField(editable=False, help_text="The body rendered and sanitised.")
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="questions")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="questions")
+    deadline = models.DateTimeField()
+    budget = models.PositiveBigIntegerField(help_text="In minor units (kobo, cents).")
+    currency = models.CharField(max_length=3, default="NGN")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    # Kept current by the bidding services, so lists never aggregate.
+    bid_count = models.PositiveIntegerField(default=0)
+    lowest_bid = models.PositiveBigIntegerField(null=True, blank=True)
+    # Plain text of title, subject and body: what full-text search indexes.
+    search_document = models.TextField(editable=False, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = QuestionQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "-created_at", "-id"], name="question_feed_idx"),
+            models.Index(fields=["student", "-created_at"], name="question_student_idx"),
+        ]
+        constraints = [models.CheckConstraint(condition=models.Q(budget__gt=0), name="question_budget_positive")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("question_detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.deadline > timezone.now()
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def move_to(self, new: str, *, by, note: str = "") -> None:
+        """Change status through the table and record it; the caller saves."""
+        check_move(self.TRANSITIONS, self.status, new, label=self.get_status_display().lower())
+        QuestionEvent.objects.create(question=self, from_status=self.status, to_status=new, actor=by, note=note)
+        self.status = new
+
+
+class QuestionEvent(models.Model):
+    """Append-only history of a question's status."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=12)
+    to_status = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status} → {self.to_status}"
+
+
+def attachment_path(instance, filename: str) -> str:
+    # A random name: the stored path never reveals or trusts the uploaded one.
+    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+
+
+class Attachment(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("attachment_download", args=[self.pk])

@@ -1,0 +1,184 @@
+"""Writes to questions: post, edit, attach files, cancel, expire."""
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from catalog.models import Level, Subject
+from experthive.markup import plain_text, render_markdown
+from experthive.money import format_money
+from experthive.uploads import check_upload
+from questions.models import Attachment, Question
+
+ONLY_STUDENTS = "Only student accounts can post questions."
+NOT_YOURS = "This question belongs to another student."
+DEADLINE_TOO_SOON = "Give tutors at least an hour: choose a deadline later than {earliest}."
+DEADLINE_TOO_FAR = "Choose a deadline within the next 90 days."
+BUDGET_TOO_LOW = "The smallest budget in {currency} is {minimum}."
+UNKNOWN_CURRENCY = "Choose one of the currencies we accept: {currencies}."
+NOT_EDITABLE = "This question can no longer be edited: a bid has been accepted or it is closed."
+TOO_MANY_FILES = "Attach at most {count} files to a question."
+INACTIVE_CHOICE = "That {what} is no longer offered; choose another."
+
+MIN_NOTICE = timedelta(hours=1)
+MAX_NOTICE = timedelta(days=90)
+MAX_ATTACHMENTS = 10
+
+
+def _check_fields(
+    *, subject: Subject, level: Level, deadline: datetime, budget: int, currency: str, now: datetime
+) -> None:
+    errors: dict[str, str] = {}
+    if not subject.is_active:
+        errors["subject"] = INACTIVE_CHOICE.format(what="subject")
+    if not level.is_active:
+        errors["level"] = INACTIVE_CHOICE.format(what="level")
+    if deadline < now + MIN_NOTICE:
+        errors["deadline"] = DEADLINE_TOO_SOON.format(earliest=timezone.localtime(now + MIN_NOTICE).strftime("%H:%M"))
+    elif deadline > now + MAX_NOTICE:
+        errors["deadline"] = DEADLINE_TOO_FAR
+    if currency not in settings.CURRENCIES:
+        errors["currency"] = UNKNOWN_CURRENCY.format(currencies=", ".join(settings.CURRENCIES))
+    elif budget < settings.MIN_BID.get(currency, 1):
+        errors["budget"] = BUDGET_TOO_LOW.format(
+            currency=currency, minimum=format_money(settings.MIN_BID[currency], currency)
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+def _fill(question: Question, *, title: str, body: str, subject: Subject, level: Level, **fields) -> None:
+    question.title = title.strip()
+    question.body = body.strip()
+    question.body_html = render_markdown(question.body)
+    question.subject = subject
+    question.level = level
+    for name, value in fields.items():
+        setattr(question, name, value)
+    question.search_document = f"{question.title}\n{subject.name}\n{plain_text(question.body)}"
+
+
+@transaction.atomic
+def post_question(
+    *,
+    student: User,
+    title: str,
+    body: str,
+    subject: Subject,
+    level: Level,
+    deadline: datetime,
+    budget: int,
+    currency: str,
+    files: Sequence[UploadedFile] = (),
+) -> Question:
+    if not student.is_student:
+        raise PermissionDenied(ONLY_STUDENTS)
+    _check_fields(subject=subject, level=level, deadline=deadline, budget=budget, currency=currency, now=timezone.now())
+    question = Question(student=student)
+    _fill(
+        question,
+        title=title,
+        body=body,
+        subject=subject,
+        level=level,
+        deadline=deadline,
+        budget=budget,
+        currency=currency,
+    )
+    question.save()
+    add_attachments(question=question, by=student, files=files)
+    return question
+
+
+@transaction.atomic
+def update_question(
+    *,
+    question: Question,
+    by: User,
+    title: str,
+    body: str,
+    subject: Subject,
+    level: Level,
+    deadline: datetime,
+    budget: int,
+    currency: str,
+) -> Question:
+    question = _lock_own(question, by)
+    if not question.is_editable:
+        raise ValidationError(NOT_EDITABLE, code="not_editable")
+    if currency != question.currency and question.bid_count:
+        raise ValidationError({"currency": "Tutors have bid in this currency; it can't change now."})
+    _check_fields(subject=subject, level=level, deadline=deadline, budget=budget, currency=currency, now=timezone.now())
+    _fill(
+        question,
+        title=title,
+        body=body,
+        subject=subject,
+        level=level,
+        deadline=deadline,
+        budget=budget,
+        currency=currency,
+    )
+    question.save()
+    return question
+
+
+@transaction.atomic
+def add_attachments(*, question: Question, by: User, files: Sequence[UploadedFile]) -> list[Attachment]:
+    if not files:
+        return []
+    question = _lock_own(question, by)
+    if not question.is_editable:
+        raise ValidationError(NOT_EDITABLE, code="not_editable")
+    if question.attachments.count() + len(files) > MAX_ATTACHMENTS:
+        raise ValidationError({"attachments": TOO_MANY_FILES.format(count=MAX_ATTACHMENTS)})
+    checked = [(upload, check_upload(upload)) for upload in files]  # all or nothing
+    return [
+        Attachment.objects.create(
+            question=question,
+            file=upload,
+            original_name=(upload.name or "file")[:200],
+            content_type=content_type,
+            size=upload.size or 0,
+        )
+        for upload, content_type in checked
+    ]
+
+
+@transaction.atomic
+def cancel_question(*, question: Question, by: User, reason: str = "") -> Question:
+    question = _lock_own(question, by)
+    if question.status != Question.Status.OPEN:
+        raise ValidationError(
+            "Only an open question can be cancelled; an accepted one is cancelled from its engagement."
+        )
+    question.move_to(Question.Status.CANCELLED, by=by, note=reason[:200])
+    question.save(update_fields=["status", "updated_at"])
+    return question
+
+
+def expire_overdue_questions(*, now: datetime | None = None) -> int:
+    """Open questions whose deadline passed without an accepted bid are closed."""
+    now = now or timezone.now()
+    expired = 0
+    for pk in Question.objects.filter(status=Question.Status.OPEN, deadline__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            question = Question.objects.select_for_update().get(pk=pk)
+            if question.status == Question.Status.OPEN:
+                question.move_to(Question.Status.EXPIRED, by=None, note="deadline passed without an accepted bid")
+                question.save(update_fields=["status", "updated_at"])
+                expired += 1
+    return expired
+
+
+def _lock_own(question: Question, by: User) -> Question:
+    """Re-read the question under a row lock, refusing anyone but its student."""
+    if question.student_id != by.pk:
+        raise PermissionDenied(NOT_YOURS)
+    return Question.objects.select_for_update().get(pk=question.pk)

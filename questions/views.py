@@ -1,0 +1,139 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from experthive.forms import add_service_errors, status_for
+from experthive.money import major_text, to_minor
+from questions import services
+from questions.access import get_attachment_for, get_own_question
+from questions.feed import FeedFilters, open_questions, page
+from questions.forms import AttachForm, FeedForm, NewQuestionForm, QuestionForm
+from questions.models import Question
+
+QUESTION_FIELDS = ["title", "body", "subject", "level", "deadline", "budget", "currency"]
+
+
+def _students_only(user) -> None:
+    if not user.is_student:
+        raise PermissionDenied("Only student accounts post questions.")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def new_question(request):
+    _students_only(request.user)
+    form = NewQuestionForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in QUESTION_FIELDS}
+        try:
+            question = services.post_question(student=request.user, files=form.cleaned_data["attachments"], **fields)
+        except ValidationError as exc:
+            add_service_errors(form, exc, unnamed_to="attachments")
+        else:
+            messages.success(request, "Your question is posted. Tutors can bid now; we'll tell you when they do.")
+            return redirect(question)
+    return render(request, "questions/question_form.html", {"form": form}, status=status_for(form))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def edit_question(request, pk):
+    question = get_own_question(request.user, pk)
+    if not question.is_editable:
+        messages.error(request, services.NOT_EDITABLE)
+        return redirect(question)
+    initial = {name: getattr(question, name) for name in QUESTION_FIELDS}
+    initial["budget"] = major_text(question.budget, question.currency)
+    form = QuestionForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in QUESTION_FIELDS}
+        try:
+            services.update_question(question=question, by=request.user, **fields)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Your question is updated.")
+            return redirect(question)
+    context = {"form": form, "question": question}
+    return render(request, "questions/question_form.html", context, status=status_for(form))
+
+
+@login_required
+@require_POST
+def cancel_question(request, pk):
+    question = get_own_question(request.user, pk)
+    try:
+        services.cancel_question(question=question, by=request.user, reason=request.POST.get("reason", ""))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Your question is cancelled. Tutors can no longer bid.")
+    return redirect(question)
+
+
+@login_required
+@require_POST
+def attach_files(request, pk):
+    question = get_own_question(request.user, pk)
+    form = AttachForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            added = services.add_attachments(question=question, by=request.user, files=form.cleaned_data["attachments"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Attached {len(added)} file{'s' if len(added) != 1 else ''}.")
+    else:
+        messages.error(request, " ".join(str(error) for errors in form.errors.values() for error in errors))
+    return redirect(question)
+
+
+@login_required
+def download_attachment(request, pk):
+    attachment = get_attachment_for(request.user, pk)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+def my_questions(request):
+    _students_only(request.user)
+    questions = Question.objects.filter(student=request.user).select_related("subject", "level")
+    return render(request, "questions/my_questions.html", {"questions": questions.order_by("-created_at", "-id")})
+
+
+@login_required
+def feed(request):
+    if not (request.user.is_tutor or request.user.is_staff):
+        raise PermissionDenied("The question feed is for tutors.")
+    form = FeedForm(request.GET or None)
+    filters = _filters(form)
+    questions, next_cursor = page(open_questions(filters), cursor=request.GET.get("after", ""))
+    query = request.GET.copy()
+    query.pop("after", None)
+    context = {"form": form, "questions": questions, "next_cursor": next_cursor, "query": query.urlencode()}
+    return render(request, "questions/feed.html", context)
+
+
+def _filters(form: FeedForm) -> FeedFilters:
+    if not form.is_bound or not form.is_valid():
+        return FeedFilters()
+    data = form.cleaned_data
+    currency = settings.DEFAULT_CURRENCY  # budget filters are in the site's main currency
+    return FeedFilters(
+        subject=data["subject"],
+        level=data["level"],
+        currency=currency if data["budget_min"] is not None or data["budget_max"] is not None else None,
+        budget_min=to_minor(data["budget_min"], currency) if data["budget_min"] is not None else None,
+        budget_max=to_minor(data["budget_max"], currency) if data["budget_max"] is not None else None,
+        due_within_hours=data["due_within"],
+        search=data["q"],
+    )

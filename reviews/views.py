@@ -1,0 +1,81 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.access import get_public_tutor_profile
+from accounts.models import TutorProfile
+from bidding.models import TutorStats
+from catalog.models import Subject
+from engagements.access import get_engagement_for
+from experthive.forms import add_service_errors, status_for
+from reviews import services
+from reviews.forms import ReplyForm, ReviewForm
+from reviews.models import RATING_FIELDS, Review
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def review_engagement(request, pk):
+    engagement = get_engagement_for(request.user, pk)
+    review = Review.objects.filter(engagement=engagement).first()
+    initial = {name: getattr(review, name) for name in [*RATING_FIELDS, "text"]} if review else None
+    form = ReviewForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if review:
+                services.edit_review(review=review, by=request.user, **form.cleaned_data)
+            else:
+                services.create_review(engagement=engagement, by=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Thank you! Your review is on the tutor's profile.")
+            return redirect(engagement)
+    context = {"form": form, "engagement": engagement, "review": review}
+    return render(request, "reviews/review_form.html", context, status=status_for(form))
+
+
+@login_required
+@require_POST
+def reply(request, pk):
+    review = get_object_or_404(Review.objects.visible(), pk=pk, tutor_id=request.user.pk)
+    form = ReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            services.reply_to_review(review=review, by=request.user, text=form.cleaned_data["text"])
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, "Your reply is published.")
+    else:
+        messages.error(request, "Write your reply before sending it.")
+    return redirect("tutor_profile", pk=request.user.pk)
+
+
+def tutor_profile(request, pk):
+    profile = get_public_tutor_profile(pk)
+    stats = TutorStats.objects.filter(tutor_id=pk).first()
+    reviews = Review.objects.visible().filter(tutor_id=pk).select_related("student", "engagement__question")[:20]
+    context = {
+        "profile": profile,
+        "tutor": profile.user,
+        "stats": stats,
+        "reviews": reviews,
+        "reply_form": ReplyForm() if request.user.pk == pk else None,
+    }
+    return render(request, "reviews/tutor_profile.html", context)
+
+
+def tutor_list(request):
+    subjects = Subject.objects.active()
+    slug = request.GET.get("subject")
+    chosen = subjects.filter(slug=slug).first() if slug else None
+    tutors = TutorProfile.objects.public().select_related("user__stats")
+    tutors = tutors.prefetch_related(Prefetch("subjects", queryset=Subject.objects.order_by("name")))
+    if chosen:
+        tutors = tutors.filter(subjects=chosen)
+    tutors = tutors.order_by("-user__date_joined")[:50]
+    return render(request, "reviews/tutor_list.html", {"tutors": tutors, "subjects": subjects, "chosen": chosen})

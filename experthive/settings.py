@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "experthive.context_processors.site",
             ],
+            "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
     },
 ]
@@ -117,6 +118,9 @@ else:
                 "timeout": 20,
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # Tests use a file too: in-memory SQLite locks whole tables and ignores the busy
+            # timeout, so concurrent writers would fail instead of queueing as they do here.
+            "TEST": {"NAME": str(BASE_DIR / "test-db.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -3,13 +3,19 @@ who must see nothing of theirs. Plus a real Chromium for browser journeys."""
 
 import os
 import shutil
+from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts import services
 from accounts.models import User
+from bidding import services as bid_services
 from catalog.defaults import install
 from catalog.models import Level, Subject
+from engagements import services as engagement_services
+from questions import services as question_services
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -99,6 +105,73 @@ def dayo(db):
 @pytest.fixture
 def staff(db):
     return User.objects.create_superuser("staff@example.com", PASSWORD, full_name="Sade Staff")
+
+
+# --- Marketplace ---------------------------------------------------------------
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def in_hours(hours: float):
+    return timezone.now() + timedelta(hours=hours)
+
+
+def pdf(name: str = "worksheet.pdf") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+@pytest.fixture
+def question(ada, maths, sss3):
+    """Ada's open maths question, due in two days, budget ₦5,000."""
+    return question_services.post_question(
+        student=ada,
+        title="Solve a quadratic equation",
+        body="How do I solve **x^2 - 5x + 6 = 0** by factorising?",
+        subject=maths,
+        level=sss3,
+        deadline=in_hours(48),
+        budget=500_000,
+        currency="NGN",
+        files=[pdf()],
+    )
+
+
+@pytest.fixture
+def bola_bid(question, bola):
+    return bid_services.place_bid(
+        question=question, tutor=bola, amount=400_000, message="Bola's plan: factorise step by step.", delivery_hours=12
+    )
+
+
+@pytest.fixture
+def chen_bid(question, chen):
+    return bid_services.place_bid(
+        question=question, tutor=chen, amount=300_000, message="Chen's plan: use the formula.", delivery_hours=24
+    )
+
+
+@pytest.fixture
+def engagement(bola_bid, ada):
+    """Ada accepted Bola's bid; payment not made yet."""
+    return engagement_services.accept_bid(bid=bola_bid, by=ada)
+
+
+@pytest.fixture
+def funded(engagement, staff):
+    return engagement_services.mark_funded(engagement=engagement, by=staff)
+
+
+@pytest.fixture
+def delivered(funded, bola):
+    engagement_services.deliver_work(engagement=funded, by=bola, message="x = 2 or x = 3.", files=[pdf("answer.pdf")])
+    funded.refresh_from_db()
+    return funded
+
+
+@pytest.fixture
+def completed(delivered, ada):
+    return engagement_services.approve_work(engagement=delivered, by=ada)
 
 
 # --- Browser -----------------------------------------------------------------

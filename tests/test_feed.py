@@ -1,0 +1,134 @@
+import pytest
+from django.urls import reverse
+
+from catalog.models import Level
+from questions import services
+from questions.feed import encode_cursor
+from questions.models import Question
+from tests.conftest import in_hours
+
+pytestmark = pytest.mark.django_db
+
+
+def ask(student, subject, level, title, *, budget=500_000, hours=48, body="Please help."):
+    return services.post_question(
+        student=student,
+        title=title,
+        body=body,
+        subject=subject,
+        level=level,
+        deadline=in_hours(hours),
+        budget=budget,
+        currency="NGN",
+    )
+
+
+def titles(response) -> list[str]:
+    return [question.title for question in response.context["questions"]]
+
+
+def test_tutors_see_open_questions_newest_first(client, bola, ada, maths, sss3):
+    ask(ada, maths, sss3, "First")
+    ask(ada, maths, sss3, "Second")
+    client.force_login(bola)
+
+    assert titles(client.get(reverse("question_feed"))) == ["Second", "First"]
+
+
+def test_the_feed_filters_by_subject_level_budget_and_due_time(client, bola, ada, maths, physics, sss3):
+    jss1 = Level.objects.get(slug="jss-1")
+    ask(ada, maths, sss3, "Maths SSS3 cheap soon", budget=200_000, hours=5)
+    ask(ada, physics, sss3, "Physics SSS3")
+    ask(ada, maths, jss1, "Maths JSS1")
+    ask(ada, maths, sss3, "Maths SSS3 dear later", budget=2_000_000, hours=100)
+    client.force_login(bola)
+    url = reverse("question_feed")
+
+    assert titles(client.get(url, {"subject": physics.pk})) == ["Physics SSS3"]
+    assert titles(client.get(url, {"level": jss1.pk})) == ["Maths JSS1"]
+    assert titles(client.get(url, {"budget_min": "10000"})) == ["Maths SSS3 dear later"]
+    assert titles(client.get(url, {"budget_max": "2500", "subject": maths.pk})) == ["Maths SSS3 cheap soon"]
+    assert titles(client.get(url, {"due_within": "6"})) == ["Maths SSS3 cheap soon"]
+
+
+def test_the_feed_searches_titles_and_bodies(client, bola, ada, maths, sss3):
+    ask(ada, maths, sss3, "Integration by parts", body="The integral of x times sin x")
+    ask(ada, maths, sss3, "Simultaneous equations", body="Two unknowns, elimination method")
+    client.force_login(bola)
+
+    assert titles(client.get(reverse("question_feed"), {"q": "integral"})) == ["Integration by parts"]
+    assert titles(client.get(reverse("question_feed"), {"q": "elimination unknowns"})) == ["Simultaneous equations"]
+
+
+def test_closed_and_overdue_questions_leave_the_feed(client, bola, ada, maths, sss3):
+    cancelled = ask(ada, maths, sss3, "Cancelled")
+    services.cancel_question(question=cancelled, by=ada)
+    overdue = ask(ada, maths, sss3, "Overdue")
+    Question.objects.filter(pk=overdue.pk).update(deadline=in_hours(-1))
+    ask(ada, maths, sss3, "Still open")
+    client.force_login(bola)
+
+    assert titles(client.get(reverse("question_feed"))) == ["Still open"]
+
+
+def test_pages_follow_each_other_by_cursor_without_gaps_or_repeats(client, bola, ada, maths, sss3):
+    for n in range(45):
+        ask(ada, maths, sss3, f"Question {n:02d}")
+    client.force_login(bola)
+
+    seen, cursor = [], ""
+    while True:
+        response = client.get(reverse("question_feed"), {"after": cursor} if cursor else {})
+        seen += titles(response)
+        cursor = response.context["next_cursor"]
+        if not cursor:
+            break
+
+    assert seen == [f"Question {n:02d}" for n in reversed(range(45))]
+
+
+def test_a_damaged_cursor_shows_the_first_page(client, bola, ada, maths, sss3):
+    ask(ada, maths, sss3, "Only one")
+    client.force_login(bola)
+
+    response = client.get(reverse("question_feed"), {"after": "not-a-cursor!!"})
+
+    assert response.status_code == 200
+    assert titles(response) == ["Only one"]
+
+
+def test_the_more_link_carries_the_filters(client, bola, ada, maths, sss3):
+    for n in range(25):
+        ask(ada, maths, sss3, f"Q{n}")
+    client.force_login(bola)
+
+    response = client.get(reverse("question_feed"), {"subject": maths.pk})
+
+    assert f"subject={maths.pk}&amp;after=" in response.text
+
+
+def test_the_feed_is_for_tutors(client, ada):
+    client.force_login(ada)
+
+    assert client.get(reverse("question_feed")).status_code == 403
+
+
+def test_the_feed_makes_the_same_few_queries_for_1_and_many_questions(
+    client, bola, ada, maths, sss3, django_assert_max_num_queries, django_assert_num_queries
+):
+    ask(ada, maths, sss3, "One")
+    client.force_login(bola)
+    client.get(reverse("question_feed"))
+    with django_assert_max_num_queries(8) as one:
+        client.get(reverse("question_feed"), {"q": "One"})
+    for n in range(30):
+        ask(ada, maths, sss3, f"One more {n}")
+    with django_assert_num_queries(len(one.captured_queries)):
+        response = client.get(reverse("question_feed"), {"q": "One"})
+    assert len(response.context["questions"]) == 20
+
+
+def test_a_cursor_is_stable_for_a_question(ada, maths, sss3):
+    question = ask(ada, maths, sss3, "Stable")
+
+    assert encode_cursor(question) == encode_cursor(Question.objects.get(pk=question.pk))

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -66,10 +66,14 @@ def engagement_detail(request, pk, forms=None):
 
 
 def _act(request, engagement, action, done: str):
+    # The access helper already let only the two parties (and staff) this far, so a refusal
+    # here is about their role or the timing: explain it on the page instead of a bare 403.
     try:
         action()
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
     else:
         messages.success(request, done)
     return redirect(engagement)

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -20,6 +20,8 @@ from reviews.models import RATING_FIELDS, Review
 @require_http_methods(["GET", "POST"])
 def review_engagement(request, pk):
     engagement = get_engagement_for(request.user, pk)
+    if request.user.pk != engagement.student_id:
+        raise PermissionDenied("Only the student on this engagement can review it.")
     review = Review.objects.filter(engagement=engagement).first()
     initial = {name: getattr(review, name) for name in [*RATING_FIELDS, "text"]} if review else None
     form = ReviewForm(request.POST or None, initial=initial)

@@ -1,0 +1,99 @@
+"""The whole loop in a real browser: ask, bid, accept, pay (staff, until payments land), deliver,
+approve, review. Ada uses a phone; Bola a desktop. SCREENSHOTS=dir keeps a PNG of each step."""
+
+import pytest
+from django.utils import timezone
+
+from engagements import services as engagement_services
+from engagements.models import Engagement
+from tests.conftest import PASSWORD, PDF_BYTES, in_hours
+from tests.test_browser_accounts import open_menu_if_collapsed, shoot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_a_question_goes_from_asking_to_a_published_review(phone_page, desktop_page, ada, bola, staff, tmp_path):
+    student, tutor = phone_page, desktop_page
+    worksheet = tmp_path / "worksheet.pdf"
+    worksheet.write_bytes(PDF_BYTES)
+    answer = tmp_path / "answer.pdf"
+    answer.write_bytes(PDF_BYTES)
+
+    # Ada asks, with a file.
+    log_in(student, "ada@example.com")
+    open_menu_if_collapsed(student)
+    student.get_by_role("navigation").get_by_role("link", name="Ask a question").click()
+    student.get_by_label("Title").fill("Prove the angle sum of a triangle")
+    student.get_by_label("Details").fill("Why do the angles add up to **180 degrees**?")
+    student.get_by_label("Subject").select_option(label="Mathematics")
+    student.get_by_label("Level").select_option(label="SSS 3")
+    student.get_by_label("Deadline").fill(timezone.localtime(in_hours(30)).strftime("%Y-%m-%dT%H:%M"))
+    student.get_by_label("Budget").fill("6000")
+    student.get_by_label("Attachments").set_input_files(str(worksheet))
+    shoot(student, "question-new")
+    student.get_by_role("button", name="Post my question").click()
+    assert student.get_by_text("Your question is posted").is_visible()
+    assert student.get_by_role("link", name="worksheet.pdf").is_visible()
+    shoot(student, "question-owner")
+
+    # Bola finds it by searching and bids.
+    log_in(tutor, "bola@example.com")
+    tutor.get_by_role("navigation").get_by_role("link", name="Find questions").click()
+    tutor.get_by_label("Search").fill("triangle angles")
+    tutor.get_by_role("button", name="Show questions").click()
+    shoot(tutor, "feed-search")
+    tutor.get_by_role("link", name="Prove the angle sum of a triangle").click()
+    tutor.get_by_label("Your price").fill("5000")
+    tutor.get_by_label("Delivery time (hours after payment)").fill("6")
+    tutor.get_by_label("Message to the student").fill("I will draw it and prove it with parallel lines.")
+    tutor.get_by_role("button", name="Place my bid").click()
+    assert tutor.get_by_text("Your bid is in.").is_visible()
+    assert tutor.get_by_role("link", name="worksheet.pdf").is_visible()  # bidders may see the files now
+
+    # Ada compares and accepts.
+    student.reload()
+    assert student.get_by_text("I will draw it and prove it with parallel lines.").is_visible()
+    shoot(student, "question-bids")
+    student.get_by_role("button", name="Accept for ₦5,000").click()
+    assert student.get_by_text("Pay ₦5,000 to start the work.").is_visible()
+    shoot(student, "engagement-awaiting-payment")
+
+    # Payment is confirmed (by staff, until online payment lands).
+    engagement = Engagement.objects.get()
+    engagement_services.mark_funded(engagement=engagement, by=staff, note="paid at the bank")
+
+    # Bola delivers.
+    tutor.goto(engagement.get_absolute_url())
+    tutor.get_by_label("Your answer").fill("Draw a line through the apex parallel to the base...")
+    tutor.get_by_label("Files").set_input_files(str(answer))
+    shoot(tutor, "engagement-deliver")
+    tutor.get_by_role("button", name="Deliver").click()
+    assert tutor.get_by_text("Delivered. The student has been told").is_visible()
+
+    # Ada approves and reviews.
+    student.goto(engagement.get_absolute_url())
+    assert student.get_by_role("link", name="answer.pdf").is_visible()
+    shoot(student, "engagement-delivered")
+    student.get_by_role("button", name="Approve and pay the tutor").click()
+    student.get_by_role("link", name="Rate Bola Adeyemi").click()
+    for group in ["Overall", "Knowledge", "Clarity", "Timeliness", "Communication"]:
+        student.get_by_role("group", name=group).get_by_label("5 — excellent").check()
+    student.get_by_label("Your review").fill("Finally understood parallel-line proofs.")
+    shoot(student, "review-form")
+    student.get_by_role("button", name="Publish review").click()
+    assert student.get_by_text("Thank you! Your review is on the tutor's profile.").is_visible()
+
+    # The review is on Bola's public profile.
+    student.goto(f"/tutors/{bola.pk}/")
+    assert student.get_by_text("Finally understood parallel-line proofs.").is_visible()
+    assert student.get_by_text("★ 5.0").is_visible()
+    shoot(student, "tutor-profile-reviewed")
+    for page in (student, tutor):
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]

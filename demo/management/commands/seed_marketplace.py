@@ -21,8 +21,8 @@ from reviews import services as reviews
 # (title, body, subject slug, level slug, budget in naira)
 QUESTIONS = [
     (
-        "Factorise x² − 5x + 6 and explain each step",
-        "I know the answer is (x−2)(x−3) but not **why**.",
+        "Factorise x² - 5x + 6 and explain each step",
+        "I know the answer is (x-2)(x-3) but not **why**.",
         "mathematics",
         "sss-3",
         3000,
@@ -83,7 +83,7 @@ QUESTIONS = [
         "200-level",
         7000,
     ),
-    ("Simultaneous equations by elimination", "Solve 2x + 3y = 12 and 3x − y = 7.", "mathematics", "jss-3", 2000),
+    ("Simultaneous equations by elimination", "Solve 2x + 3y = 12 and 3x - y = 7.", "mathematics", "jss-3", 2000),
     (
         "ICAN Financial Reporting: IFRS 15 revenue",
         "Five-step model applied to a bundled phone contract.",

@@ -10,5 +10,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("admin/", admin.site.urls),
 ]

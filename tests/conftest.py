@@ -10,6 +10,7 @@ from accounts import services
 from accounts.models import User
 from catalog.defaults import install
 from catalog.models import Level, Subject
+from notifications import sms
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -20,6 +21,9 @@ def _fast_and_offline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Background tasks run inline, inside the test.
     settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+    # Texts land in notifications.sms.outbox instead of a phone.
+    settings.SMS_BACKEND = settings.SMS_BACKENDS["locmem"]
+    sms.outbox.clear()
 
 
 @pytest.fixture(autouse=True)

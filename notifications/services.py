@@ -163,9 +163,14 @@ def _email_body(user: User, title: str, link: str) -> str:
 def _queue(notification: Notification | None, **fields: Any) -> OutboundMessage:
     user = notification.user if notification else fields.pop("user")
     kind = notification.kind if notification else fields.pop("kind")
-    not_before = fields.pop("not_before", None) or timezone.now()
+    now = timezone.now()
     message = OutboundMessage.objects.create(
-        user=user, notification=notification, kind=kind, next_attempt_at=not_before, **fields
+        user=user,
+        notification=notification,
+        kind=kind,
+        created_at=now,
+        next_attempt_at=fields.pop("not_before", None) or now,
+        **fields,
     )
     _enqueue_after_commit(message)
     return message
@@ -495,7 +500,8 @@ def send_phone_code(*, user: User, ip: str = "") -> PhoneVerification:
 
 
 def _check_country(phone: Any) -> None:
-    region = phonenumbers.region_code_for_number(phone)
+    # Reserved "drama" ranges are not valid numbers, but their country code still says where they are.
+    region = phonenumbers.region_code_for_number(phone) or phonenumbers.region_code_for_country_code(phone.country_code)
     allowed = settings.SMS_ALLOWED_COUNTRIES
     if region not in allowed:
         names = ", ".join(_country_name(code) for code in allowed)

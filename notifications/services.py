@@ -282,6 +282,8 @@ def _send(message: OutboundMessage) -> tuple[str, str]:
     if message.channel == OutboundMessage.Channel.EMAIL:
         send_mail(message.subject, message.body, None, [message.to])
         return "email", ""
+    if message.kind != "phone_code" and SmsOptOut.objects.filter(phone=message.to).exists():
+        raise SmsError("The number replied STOP after this text was queued.", retryable=False)
     backend = get_backend()
     sms = SmsMessage(to=message.to, body=message.body, idempotency_key=str(message.idempotency_key))
     return backend.name, backend.send(sms)

@@ -1,11 +1,13 @@
 """Delivery reports and opt-outs from the providers; forged or malformed ones change nothing."""
 
 import json
+from datetime import time
 
 import pytest
 
-from notifications.models import OutboundMessage, SmsOptOut
-from notifications.services import notify
+from notifications import sms
+from notifications.models import OutboundMessage, QuietHours, SmsOptOut
+from notifications.services import deliver_due_messages, notify
 from notifications.webhooks import termii_signature, twilio_signature
 from tests.notifications.test_notify import CONTEXT
 
@@ -161,8 +163,6 @@ def test_a_forged_twilio_status_callback_is_refused(client, sent_sms):
 
 
 def test_replying_stop_through_twilio_opts_the_number_out_and_no_more_sms_go(client, verified_bola, after_commit):
-    from notifications import sms
-
     post_twilio(client, "/webhooks/sms/twilio/inbound/", {"From": "+2348051234567", "Body": "Stop "})
     with after_commit():
         notify(verified_bola, "payout_sent", **CONTEXT)
@@ -210,3 +210,21 @@ def test_an_africastalking_opt_out_notification_stops_texts_to_that_number(clien
 
 def test_webhooks_only_accept_post(client, db):
     assert client.get("/webhooks/sms/termii/").status_code == 405
+
+
+def test_a_stop_that_arrives_while_a_text_waits_for_quiet_hours_to_end_is_honoured(
+    client, verified_bola, clock, after_commit
+):
+    QuietHours.objects.create(user=verified_bola, start=time(11), end=time(13))
+    with after_commit():
+        notify(verified_bola, "revision_requested", **CONTEXT)
+    waiting = OutboundMessage.objects.get(channel="sms")
+
+    post_twilio(client, "/webhooks/sms/twilio/inbound/", {"From": "+2348051234567", "Body": "STOP"})
+    clock.advance(hours=2)
+    deliver_due_messages()
+
+    waiting.refresh_from_db()
+    assert sms.outbox == []
+    assert waiting.status == Status.FAILED
+    assert waiting.last_error == "The number replied STOP after this text was queued."

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import StudentProfile, TutorProfile, User
@@ -98,3 +99,14 @@ def deactivate_users(*, users: Iterable[User], by: User) -> int:
     """Stop accounts from logging in; staff never deactivate themselves by accident."""
     ids = [user.pk for user in users if user.pk != by.pk]
     return User.objects.filter(pk__in=ids, is_active=True).update(is_active=False)
+
+
+@transaction.atomic
+def mark_phone_verified(*, user: User, phone: PhoneNumber | str) -> bool:
+    """The user proved they hold `phone` (by SMS code); False if their number changed meanwhile."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if str(locked.phone or "") != str(phone):
+        return False
+    locked.phone_verified_at = user.phone_verified_at = timezone.now()
+    locked.save(update_fields=["phone_verified_at"])
+    return True

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "catalog",
     "accounts",
+    "notifications",
     "questions",
     "bidding",
     "engagements",
@@ -90,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "experthive.context_processors.site",
+                "notifications.context_processors.unread",
             ],
             "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
@@ -215,6 +217,47 @@ MAILERS = {
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Expert Hive Tutors <no-reply@experthive.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# --- SMS ------------------------------------------------------------------------
+# Like EMAIL_BACKEND: console (development: texts, codes included, go to the log), locmem
+# (tests), or a provider. A short name or a dotted path to a backend class.
+SMS_BACKENDS = {
+    "console": "notifications.sms.console.ConsoleBackend",
+    "locmem": "notifications.sms.locmem.LocmemBackend",
+    "termii": "notifications.sms.termii.TermiiBackend",
+    "africastalking": "notifications.sms.africastalking.AfricasTalkingBackend",
+    "twilio": "notifications.sms.twilio.TwilioBackend",
+}
+SMS_BACKEND_NAME = os.environ.get("SMS_BACKEND", "console")
+SMS_BACKEND = SMS_BACKENDS.get(SMS_BACKEND_NAME, SMS_BACKEND_NAME)
+SMS_SENDER_ID = os.environ.get("SMS_SENDER_ID", "ExpertHive")
+# Phone verification texts only numbers from these regions (ISO 3166 codes).
+SMS_ALLOWED_COUNTRIES = envlist("SMS_ALLOWED_COUNTRIES", "NG,GH,KE,ZA,GB,US")
+TERMII_API_KEY = os.environ.get("TERMII_API_KEY", "")
+TERMII_SECRET_KEY = os.environ.get("TERMII_SECRET_KEY", "")  # signs delivery reports
+TERMII_BASE_URL = os.environ.get("TERMII_BASE_URL", "https://api.ng.termii.com")
+TERMII_CHANNEL = os.environ.get("TERMII_CHANNEL", "dnd")  # the transactional route reaches DND numbers
+AFRICASTALKING_USERNAME = os.environ.get("AFRICASTALKING_USERNAME", "")
+AFRICASTALKING_API_KEY = os.environ.get("AFRICASTALKING_API_KEY", "")
+AFRICASTALKING_BASE_URL = os.environ.get("AFRICASTALKING_BASE_URL", "https://api.africastalking.com")
+AFRICASTALKING_WEBHOOK_TOKEN = os.environ.get("AFRICASTALKING_WEBHOOK_TOKEN", "")  # secret part of callback URLs
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")
+TWILIO_FROM = os.environ.get("TWILIO_FROM", "")
+TWILIO_BASE_URL = os.environ.get("TWILIO_BASE_URL", "https://api.twilio.com")
+SMS_CREDENTIALS = {
+    "termii": {"TERMII_API_KEY": TERMII_API_KEY, "TERMII_SECRET_KEY": TERMII_SECRET_KEY},
+    "africastalking": {
+        "AFRICASTALKING_USERNAME": AFRICASTALKING_USERNAME,
+        "AFRICASTALKING_API_KEY": AFRICASTALKING_API_KEY,
+        "AFRICASTALKING_WEBHOOK_TOKEN": AFRICASTALKING_WEBHOOK_TOKEN,
+    },
+    "twilio": {
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_FROM": TWILIO_FROM,
+    },
+}
+
 # --- Internationalisation --------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = os.environ.get("TIME_ZONE", "Africa/Lagos")
@@ -281,6 +324,11 @@ def production_problems() -> list[str]:
         problems.append("ALLOWED_HOSTS must list the site's host names.")
     if EMAIL_BACKEND_PATH.endswith(("console.EmailBackend", "locmem.EmailBackend")):
         problems.append("EMAIL_BACKEND must send real email (password resets go by email).")
+    if SMS_BACKEND.endswith(("ConsoleBackend", "LocmemBackend")):
+        problems.append("SMS_BACKEND must send real SMS (phone verification codes go by SMS).")
+    missing = [name for name, value in SMS_CREDENTIALS.get(SMS_BACKEND_NAME, {}).items() if not value]
+    if missing:
+        problems.append(f"SMS_BACKEND={SMS_BACKEND_NAME} needs {', '.join(missing)}.")
     if not SITE_URL.startswith("https://"):
         problems.append("SITE_URL must be the public https:// address.")
     return problems

@@ -15,6 +15,7 @@ from bidding import services as bid_services
 from catalog.defaults import install
 from catalog.models import Level, Subject
 from engagements import services as engagement_services
+from notifications import sms
 from questions import services as question_services
 
 PASSWORD = "correct-horse-battery-9"
@@ -26,6 +27,9 @@ def _fast_and_offline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Background tasks run inline, inside the test.
     settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+    # Texts land in notifications.sms.outbox instead of a phone.
+    settings.SMS_BACKEND = settings.SMS_BACKENDS["locmem"]
+    sms.outbox.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -27,6 +27,7 @@ def test_production_refuses_to_start_with_the_development_secret_key():
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
     assert "EMAIL_BACKEND must send real email" in result.stderr
+    assert "SMS_BACKEND must send real SMS" in result.stderr
 
 
 def test_production_starts_with_safe_values():
@@ -37,9 +38,27 @@ def test_production_starts_with_safe_values():
             "ALLOWED_HOSTS": "example.com",
             "SITE_URL": "https://example.com",
             "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "SMS_BACKEND": "termii",
+            "TERMII_API_KEY": "test-key",
+            "TERMII_SECRET_KEY": "test-secret",
         }
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_an_sms_provider_without_its_keys():
+    result = run_settings(
+        {
+            "DEBUG": "0",
+            "SECRET_KEY": "x" * 60,
+            "ALLOWED_HOSTS": "example.com",
+            "SITE_URL": "https://example.com",
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "SMS_BACKEND": "twilio",
+        }
+    )
+    assert result.returncode != 0
+    assert "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM" in result.stderr
 
 
 def test_env_example_documents_every_variable_the_settings_read():

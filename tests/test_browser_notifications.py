@@ -1,0 +1,112 @@
+"""Browser journeys for notifications: verify a phone, see the badge, open a notification, change settings.
+
+Set SCREENSHOTS=some/dir to keep a PNG of each page at phone and desktop widths.
+"""
+
+import re
+
+import pytest
+
+from notifications import sms
+from notifications.services import notify
+from tests.conftest import PASSWORD
+from tests.notifications.helpers import verify_phone
+from tests.test_browser_accounts import open_menu_if_collapsed, shoot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def new_bid(student, tutor) -> None:
+    notify(
+        student,
+        "new_bid",
+        question_title="Simultaneous equations for WAEC",
+        amount_display="₦5,000",
+        tutor_name=tutor.full_name,
+        url=f"/tutors/{tutor.pk}/",
+    )
+
+
+def test_a_student_verifies_her_phone_sees_a_bid_arrive_opens_it_and_changes_settings(phone_page, ada, bola):
+    page = phone_page
+    log_in(page, "ada@example.com")
+    open_menu_if_collapsed(page)
+    page.get_by_role("navigation").get_by_role("link", name="My profile").click()
+    page.get_by_role("link", name="Verify your phone").click()
+    shoot(page, "phone-verify-start")
+    page.get_by_role("button", name="Text me a code").click()
+    assert page.get_by_text("We sent a 6-digit code to +234 803 123 4567").is_visible()
+    code = re.match(r"(\d{6}) is your Expert Hive code", sms.outbox[-1].body).group(1)
+
+    page.get_by_label("6-digit code").fill("999999" if code != "999999" else "111111")
+    page.get_by_role("button", name="Verify my phone").click()
+    assert page.get_by_text("That code is not right").is_visible()
+    shoot(page, "phone-verify-wrong-code")
+    page.get_by_label("6-digit code").fill(code)
+    page.get_by_role("button", name="Verify my phone").click()
+    assert page.get_by_text("Your phone number +234 803 123 4567 is verified.").is_visible()
+    shoot(page, "phone-verified")
+
+    new_bid(ada, bola)
+    page.reload()
+    open_menu_if_collapsed(page)
+    nav_link = page.get_by_role("navigation").get_by_role("link", name=re.compile("Notifications"))
+    assert nav_link.inner_text().replace("\n", " ").strip() == "Notifications 1 unread"
+    shoot(page, "badge-menu-open")
+    nav_link.click()
+    shoot(page, "notifications-unread")
+    page.get_by_role("link", name=re.compile("New bid of ₦5,000 from Bola Adeyemi")).click()
+    assert page.get_by_role("heading", name="Bola Adeyemi").is_visible()
+
+    page.goto("/notifications/")
+    assert page.locator(".badge").count() == 0
+    page.get_by_role("link", name="Notification settings").click()
+    page.get_by_label("A new chat message while I'm away: SMS").check()
+    page.get_by_label("Quiet hours start").fill("22:00")
+    page.get_by_label("Quiet hours end").fill("07:00")
+    shoot(page, "notification-settings")
+    page.get_by_role("button", name="Save settings").click()
+    assert page.get_by_text("Your notification settings are saved.").is_visible()
+    assert page.get_by_label("A new chat message while I'm away: SMS").is_checked()
+    assert page.get_by_label("Quiet hours start").input_value() == "22:00"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+
+
+def test_the_notification_pages_fit_a_phone_and_a_desktop(phone_page, desktop_page, ada, bola):
+    verify_phone(bola)
+    for _ in range(3):
+        new_bid(ada, bola)
+    notify(bola, "payout_failed", amount_display="₦12,500", reason="account number not found", url="/tutors/")
+    for page in (phone_page, desktop_page):
+        for user, paths in [
+            ("ada@example.com", ["/notifications/", "/notifications/settings/", "/account/phone/"]),
+            ("bola@example.com", ["/notifications/", "/notifications/settings/", "/account/phone/"]),
+        ]:
+            page.context.clear_cookies()
+            log_in(page, user)
+            for path in paths:
+                page.goto(path)
+                shoot(page, f"{user.split('@')[0]}-{path.strip('/').replace('/', '-')}")
+                width = page.viewport_size["width"]
+                assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+
+
+def test_the_notification_pages_run_with_no_content_security_policy_violations(desktop_page, ada, bola):
+    violations = []
+    desktop_page.on(
+        "console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None
+    )
+    new_bid(ada, bola)
+    log_in(desktop_page, "ada@example.com")
+
+    for path in ["/notifications/", "/notifications/settings/", "/account/phone/"]:
+        desktop_page.goto(path)
+
+    assert violations == []

@@ -8,6 +8,7 @@ from django.db.models import Min
 from accounts.models import User
 from bidding.models import Bid, TutorStats
 from experthive.money import format_money
+from notifications.services import notify
 from questions.models import Question
 
 ONLY_TUTORS = "Only tutor accounts can bid."
@@ -63,6 +64,14 @@ def place_bid(*, question: Question, tutor: User, amount: int, message: str, del
     )
     _refresh_counters(question)
     _count_response(tutor=tutor, seconds=int((bid.created_at - question.created_at).total_seconds()))
+    notify(
+        question.student,
+        "new_bid",
+        tutor_name=tutor.full_name,
+        amount_display=format_money(bid.amount, bid.currency),
+        question_title=question.title,
+        url=question.get_absolute_url(),
+    )
     return bid
 
 

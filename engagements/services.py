@@ -11,13 +11,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
 from engagements.models import Delivery, DeliveryFile, Engagement
 from experthive.markup import render_markdown
+from experthive.money import format_money
 from experthive.uploads import check_upload
+from notifications.services import notify
 from questions.models import Question
 from questions.services import expire_overdue_questions
 
@@ -64,7 +67,7 @@ def accept_bid(*, bid: Bid, by: User) -> Engagement:
     question.move_to(Question.Status.ASSIGNED, by=by, note=f"accepted bid {bid.pk}")
     question.save(update_fields=["status", "updated_at"])
     now = timezone.now()
-    return Engagement.objects.create(
+    engagement = Engagement.objects.create(
         question=question,
         bid=bid,
         student=question.student,
@@ -74,6 +77,10 @@ def accept_bid(*, bid: Bid, by: User) -> Engagement:
         payment_due_at=now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
         created_at=now,
     )
+    _tell(engagement.tutor, "bid_accepted", engagement)
+    for other in Bid.objects.filter(question=question, status=Bid.Status.LIVE).select_related("tutor"):
+        notify(other.tutor, "question_taken", question_title=question.title, url=reverse("question_feed"))
+    return engagement
 
 
 @transaction.atomic
@@ -85,6 +92,8 @@ def mark_funded(*, engagement: Engagement, by: User | None, note: str = "") -> E
     engagement.funded_at = now
     engagement.due_at = now + timedelta(hours=engagement.bid.delivery_hours)
     engagement.save()
+    for party in (engagement.student, engagement.tutor):
+        _tell(party, "payment_held", engagement, amount_display=_amount(engagement))
     return engagement
 
 
@@ -114,6 +123,7 @@ def deliver_work(*, engagement: Engagement, by: User, message: str, files: Seque
             content_type=content_type,
             size=upload.size or 0,
         )
+    _tell(engagement.student, "work_delivered", engagement)
     return delivery
 
 
@@ -140,6 +150,7 @@ def request_revision(*, engagement: Engagement, by: User, reason: str) -> Engage
     engagement.revisions_used += 1
     engagement.auto_approve_at = None
     engagement.save()
+    _tell(engagement.tutor, "revision_requested", engagement)
     return engagement
 
 
@@ -153,6 +164,8 @@ def open_dispute(*, engagement: Engagement, by: User, reason: str) -> Engagement
     engagement.move_to(Engagement.Status.DISPUTED, by=by, note=reason.strip())
     engagement.auto_approve_at = None
     engagement.save()
+    other = engagement.tutor if by.pk == engagement.student_id else engagement.student
+    _tell(other, "dispute_opened", engagement)
     return engagement
 
 
@@ -171,6 +184,9 @@ def resolve_dispute(*, engagement: Engagement, by: User, release_to_tutor: bool,
         engagement.move_to(Engagement.Status.CANCELLED, by=by, note=note or "dispute resolved for the student")
         _end_question(engagement, by=by, reopen=False)
         engagement.save()
+    outcome = "released to the tutor" if release_to_tutor else "refunded to the student"
+    for party in (engagement.student, engagement.tutor):
+        _tell(party, "dispute_resolved", engagement, outcome=outcome)
     return engagement
 
 
@@ -210,6 +226,16 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
     stats.on_time_count += int(on_time)
     stats.save(update_fields=["completed_count", "on_time_count"])
+    _tell(engagement.tutor, "work_approved", engagement, amount_display=_amount(engagement))
+
+
+def _amount(engagement: Engagement) -> str:
+    return format_money(engagement.amount, engagement.currency)
+
+
+def _tell(user: User, kind: str, engagement: Engagement, **extra) -> None:
+    """Notify one party about their engagement; texts link to the engagement page."""
+    notify(user, kind, question_title=engagement.question.title, url=engagement.get_absolute_url(), **extra)
 
 
 def _end_question(engagement: Engagement, *, by: User | None, reopen: bool) -> None:

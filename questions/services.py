@@ -15,6 +15,7 @@ from experthive.markup import plain_text, render_markdown
 from experthive.money import format_money
 from experthive.uploads import check_upload
 from questions.models import Attachment, Question
+from questions.tasks import announce_question
 
 ONLY_STUDENTS = "Only student accounts can post questions."
 NOT_YOURS = "This question belongs to another student."
@@ -93,6 +94,7 @@ def post_question(
     )
     question.save()
     add_attachments(question=question, by=student, files=files)
+    transaction.on_commit(lambda: announce_question.enqueue(question_id=question.pk))
     return question
 
 

@@ -3,11 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from bidding.models import TutorStats
 from engagements.models import Engagement
+from notifications.services import notify
 from reviews.models import RATING_FIELDS, Review
 
 ONLY_STUDENT = "Only the student on this engagement can review it."
@@ -77,6 +79,13 @@ def create_review(
         engagement=engagement, tutor_id=engagement.tutor_id, student=by, text=text.strip(), **ratings
     )
     _count(review, +1)
+    notify(
+        review.tutor,
+        "new_review",
+        rating=review.overall,
+        question_title=engagement.question.title,
+        url=reverse("tutor_profile", args=[review.tutor_id]),
+    )
     return review
 
 

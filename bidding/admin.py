@@ -1,16 +1,11 @@
 from django.contrib import admin
 
 from bidding.models import Bid, BidEvent, TutorStats
+from experthive.admin import HistoryInline
 
 
-class EventInline(admin.TabularInline):
+class EventInline(HistoryInline):
     model = BidEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Bid)

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from experthive.states import check_move
+from experthive.states import Stateful, StatusHistory
 from questions.models import Question
 
 
@@ -12,7 +12,7 @@ class BidQuerySet(models.QuerySet):
         return self.filter(status=Bid.Status.LIVE, question__status="open")
 
 
-class Bid(models.Model):
+class Bid(Stateful, models.Model):
     class Status(models.TextChoices):
         LIVE = "live", "Live"
         ACCEPTED = "accepted", "Accepted"
@@ -55,27 +55,14 @@ class Bid(models.Model):
     def __str__(self) -> str:
         return f"Bid by {self.tutor_id} on question {self.question_id}"
 
-    def move_to(self, new: str, *, by, note: str = "") -> None:
-        check_move(self.TRANSITIONS, self.status, new, label=f"bid {self.get_status_display().lower()}")
-        BidEvent.objects.create(bid=self, from_status=self.status, to_status=new, actor=by, note=note)
-        self.status = new
+    def status_label(self) -> str:
+        return f"bid {self.get_status_display().lower()}"
 
 
-class BidEvent(models.Model):
+class BidEvent(StatusHistory):
     """Append-only history of a bid's status."""
 
     bid = models.ForeignKey(Bid, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 class TutorStats(models.Model):

@@ -3,16 +3,11 @@ from django.core.exceptions import ValidationError
 
 from engagements import services
 from engagements.models import Delivery, Engagement, EngagementEvent
+from experthive.admin import HistoryInline
 
 
-class EventInline(admin.TabularInline):
+class EventInline(HistoryInline):
     model = EngagementEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Engagement)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bidding.models import Bid
-from experthive.states import check_move
+from experthive.states import Stateful, StatusHistory
 from questions.models import Question
 
 
@@ -16,7 +16,7 @@ class EngagementQuerySet(models.QuerySet):
         return self.filter(models.Q(student=user) | models.Q(tutor=user))
 
 
-class Engagement(models.Model):
+class Engagement(Stateful, models.Model):
     """The work a student and a tutor agreed on when the student accepted the tutor's bid."""
 
     class Status(models.TextChoices):
@@ -82,27 +82,11 @@ class Engagement(models.Model):
     def revisions_left(self) -> int:
         return max(0, settings.MAX_REVISIONS - self.revisions_used)
 
-    def move_to(self, new: str, *, by, note: str = "") -> None:
-        check_move(self.TRANSITIONS, self.status, new, label=self.get_status_display().lower())
-        EngagementEvent.objects.create(engagement=self, from_status=self.status, to_status=new, actor=by, note=note)
-        self.status = new
 
-
-class EngagementEvent(models.Model):
+class EngagementEvent(StatusHistory):
     """Append-only history: every status change with who made it and why."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.TextField(max_length=2000, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
     @property
     def to_label(self) -> str:

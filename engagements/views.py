@@ -112,35 +112,37 @@ def approve(request, pk):
     )
 
 
+def _with_reason(request, pk, *, prefix: str, action, done: str):
+    """A POST that needs a written reason: show the form again when it is missing."""
+    engagement = get_engagement_for(request.user, pk)
+    form = ReasonForm(request.POST, prefix=prefix)
+    if not form.is_valid():
+        return engagement_detail(request, pk, forms={prefix: form})
+    reason = form.cleaned_data["reason"]
+    return _act(request, engagement, lambda: action(engagement=engagement, by=request.user, reason=reason), done)
+
+
 @login_required
 @require_POST
 def request_revision(request, pk):
-    engagement = get_engagement_for(request.user, pk)
-    form = ReasonForm(request.POST, prefix="revision")
-    if not form.is_valid():
-        return engagement_detail(request, pk, forms={"revision": form})
-    reason = form.cleaned_data["reason"]
-    return _act(
+    return _with_reason(
         request,
-        engagement,
-        lambda: services.request_revision(engagement=engagement, by=request.user, reason=reason),
-        "Revision requested. The tutor has been told what to change.",
+        pk,
+        prefix="revision",
+        action=services.request_revision,
+        done="Revision requested. The tutor has been told what to change.",
     )
 
 
 @login_required
 @require_POST
 def open_dispute(request, pk):
-    engagement = get_engagement_for(request.user, pk)
-    form = ReasonForm(request.POST, prefix="dispute")
-    if not form.is_valid():
-        return engagement_detail(request, pk, forms={"dispute": form})
-    reason = form.cleaned_data["reason"]
-    return _act(
+    return _with_reason(
         request,
-        engagement,
-        lambda: services.open_dispute(engagement=engagement, by=request.user, reason=reason),
-        "Dispute opened. Our staff will look at it and contact you both.",
+        pk,
+        prefix="dispute",
+        action=services.open_dispute,
+        done="Dispute opened. Our staff will look at it and contact you both.",
     )
 
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from experthive.admin import HistoryInline
 from questions.models import Attachment, Question, QuestionEvent
 
 
@@ -10,14 +11,8 @@ class AttachmentInline(admin.TabularInline):
     readonly_fields = fields
 
 
-class EventInline(admin.TabularInline):
+class EventInline(HistoryInline):
     model = QuestionEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Question)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Level, Subject
-from experthive.states import check_move
+from experthive.states import Stateful, StatusHistory
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -18,7 +18,7 @@ class QuestionQuerySet(models.QuerySet):
         return self.select_related("subject", "level", "student")
 
 
-class Question(models.Model):
+class Question(Stateful, models.Model):
     class Status(models.TextChoices):
         OPEN = "open", "Open for bids"
         ASSIGNED = "assigned", "Bid accepted"
@@ -73,28 +73,11 @@ class Question(models.Model):
     def is_editable(self) -> bool:
         return self.status == self.Status.OPEN
 
-    def move_to(self, new: str, *, by, note: str = "") -> None:
-        """Change status through the table and record it; the caller saves."""
-        check_move(self.TRANSITIONS, self.status, new, label=self.get_status_display().lower())
-        QuestionEvent.objects.create(question=self, from_status=self.status, to_status=new, actor=by, note=note)
-        self.status = new
 
-
-class QuestionEvent(models.Model):
+class QuestionEvent(StatusHistory):
     """Append-only history of a question's status."""
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=12)
-    to_status = models.CharField(max_length=12)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} → {self.to_status}"
 
 
 def attachment_path(instance, filename: str) -> str:

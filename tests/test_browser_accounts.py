@@ -3,29 +3,13 @@
 Set SCREENSHOTS=some/dir to keep a PNG of each step for a visual review.
 """
 
-import os
-from pathlib import Path
-
 import pytest
 
 from accounts.models import User
+from tests.browser import open_menu_if_collapsed, shoot
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def shoot(page, name: str) -> None:
-    folder = os.environ.get("SCREENSHOTS")
-    if folder:
-        Path(folder).mkdir(parents=True, exist_ok=True)
-        width = page.viewport_size["width"]
-        page.screenshot(path=f"{folder}/{name}-{width}.png", full_page=True)
-
-
-def open_menu_if_collapsed(page) -> None:
-    toggle = page.get_by_role("button", name="Menu")
-    if toggle.is_visible():
-        toggle.click()
 
 
 def test_a_student_signs_up_logs_out_and_a_tutor_logs_in_and_edits_the_profile_on_a_phone(phone_page, bola):

@@ -6,17 +6,10 @@ from django.utils import timezone
 
 from engagements import services as engagement_services
 from engagements.models import Engagement
-from tests.conftest import PASSWORD, PDF_BYTES, in_hours
-from tests.test_browser_accounts import open_menu_if_collapsed, shoot
+from tests.browser import log_in, open_menu_if_collapsed, shoot
+from tests.conftest import PDF_BYTES, in_hours
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def test_a_question_goes_from_asking_to_a_published_review(phone_page, desktop_page, ada, bola, staff, tmp_path):

@@ -9,18 +9,10 @@ import pytest
 
 from notifications import sms
 from notifications.services import notify
-from tests.conftest import PASSWORD
+from tests.browser import log_in, open_menu_if_collapsed, shoot
 from tests.notifications.helpers import verify_phone
-from tests.test_browser_accounts import open_menu_if_collapsed, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
 
 
 def new_bid(student, tutor) -> None:

@@ -51,6 +51,7 @@ class Engagement(Stateful, models.Model):
     first_delivered_at = models.DateTimeField(null=True, blank=True)
     auto_approve_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the tutor was told delivery is due soon.")
 
     objects = EngagementQuerySet.as_manager()
 

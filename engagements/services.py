@@ -256,6 +256,7 @@ def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:
     unpaid = Engagement.objects.filter(status=Engagement.Status.AWAITING_PAYMENT, payment_due_at__lte=now)
     ripe = Engagement.objects.filter(status=Engagement.Status.DELIVERED, auto_approve_at__lte=now)
     return {
+        "reminded": remind_due_soon(now=now),
         "unpaid_cancelled": sum(
             _lapse(lambda e=e: cancel_engagement(engagement=e, by=None, reason="not paid in time")) for e in unpaid
         ),
@@ -264,6 +265,24 @@ def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:
         ),
         "questions_expired": expire_overdue_questions(now=now),
     }
+
+
+REMIND_BEFORE = timedelta(hours=3)
+
+
+def remind_due_soon(*, now: datetime) -> int:
+    """Tell each tutor once when paid work is due within a few hours and not yet delivered."""
+    due = Engagement.objects.filter(
+        status=Engagement.Status.IN_PROGRESS, reminded_at__isnull=True, due_at__gt=now, due_at__lte=now + REMIND_BEFORE
+    ).select_related("question", "tutor")
+    reminded = 0
+    for engagement in due:
+        with transaction.atomic():
+            if Engagement.objects.filter(pk=engagement.pk, reminded_at__isnull=True).update(reminded_at=now):
+                hours = max(1, round((engagement.due_at - now).total_seconds() / 3600))
+                _tell(engagement.tutor, "deadline_soon", engagement, due_display=f"in {hours} h")
+                reminded += 1
+    return reminded
 
 
 def _lapse(action) -> bool:

@@ -260,3 +260,18 @@ def test_the_engagement_list_filters_by_status_with_a_fixed_query_count(
 
     assert "Solve a quadratic equation" in response.text
     assert "Solve a quadratic equation" not in client.get(reverse("engagement_list"), {"status": "disputed"}).text
+
+
+def test_the_tutor_is_reminded_once_when_delivery_is_due_soon(funded, bola):
+    from notifications.models import Notification
+
+    soon = funded.due_at - timedelta(hours=2)
+
+    assert services.process_deadlines(now=soon)["reminded"] == 1
+    assert services.process_deadlines(now=soon)["reminded"] == 0
+    reminder = Notification.objects.get(user=bola, kind="deadline_soon")
+    assert reminder.title == '"Solve a quadratic equation" is due in 2 h'
+
+
+def test_no_reminder_while_the_deadline_is_far(funded):
+    assert services.process_deadlines(now=funded.due_at - timedelta(hours=6))["reminded"] == 0

@@ -279,7 +279,8 @@ def remind_due_soon(*, now: datetime) -> int:
     for engagement in due:
         with transaction.atomic():
             if Engagement.objects.filter(pk=engagement.pk, reminded_at__isnull=True).update(reminded_at=now):
-                hours = max(1, round((engagement.due_at - now).total_seconds() / 3600))
+                left = (engagement.due_at or now) - now
+                hours = max(1, round(left.total_seconds() / 3600))
                 _tell(engagement.tutor, "deadline_soon", engagement, due_display=f"in {hours} h")
                 reminded += 1
     return reminded

@@ -90,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "experthive.context_processors.site",
             ],
+            "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
     },
 ]

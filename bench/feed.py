@@ -30,10 +30,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 SERVERS = {
-    # The Procfile's command, on a listening socket shared by every process.
+    # The Procfile's command, on a listening socket shared by every process. Another ASGI server
+    # can be added here for a comparison; the product runs on Daphne.
     "daphne": ["daphne", "--fd", "{fd}", "--proxy-headers", "-v", "0", "experthive.asgi:application"],
-    # For comparison only: the product runs on Daphne.
-    "uvicorn": ["uvicorn", "--fd", "{fd}", "--log-level", "warning", "--no-access-log", "experthive.asgi:application"],
 }
 PAGE_500_ROW = 499 * 20 - 1  # the last row of page 499: page 500 continues after it
 CARD = 'class="card question-card"'

@@ -33,8 +33,9 @@ def search(queryset: QuerySet[Question], text: str) -> QuerySet[Question]:
     if not text:
         return queryset
     if connection.vendor == "postgresql":
+        # alias, not annotate: the vector is only matched, never sent back with each row.
         vector = SearchVector("search_document", config="english")
-        return queryset.annotate(search=vector).filter(search=SearchQuery(text, config="english"))
+        return queryset.alias(search=vector).filter(search=SearchQuery(text, config="english"))
     for word in text.split()[:8]:
         queryset = queryset.filter(search_document__icontains=word)
     return queryset
@@ -81,7 +82,11 @@ def page(queryset: QuerySet[Question], cursor: str = "", size: int = PAGE_SIZE) 
     after = decode_cursor(cursor) if cursor else None
     if after:
         created, pk = after
-        queryset = queryset.filter(Q(created_at__lt=created) | Q(created_at=created, id__lt=pk))
+        # The plain created_at bound is what the index seeks to; PostgreSQL can't seek on the OR
+        # alone and would walk every row of the earlier pages to reach this one.
+        queryset = queryset.filter(created_at__lte=created).filter(
+            Q(created_at__lt=created) | Q(created_at=created, id__lt=pk)
+        )
     rows = list(queryset[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]

@@ -2,7 +2,7 @@ from django import forms
 from django.conf import settings
 
 from catalog.models import Level, Subject
-from experthive.forms import DateTimeLocalInput, MultipleFileField
+from experthive.forms import DateTimeLocalInput, MultipleFileField, QuickSelect
 from experthive.money import SYMBOLS, to_minor
 
 
@@ -60,8 +60,12 @@ class FeedForm(forms.Form):
     """The tutors' filters; every field optional, bad values are ignored with a message."""
 
     q = forms.CharField(label="Search", required=False, max_length=200)
-    subject = forms.ModelChoiceField(queryset=Subject.objects.active(), required=False, empty_label="Any subject")
-    level = forms.ModelChoiceField(queryset=Level.objects.active(), required=False, empty_label="Any level")
+    subject = forms.ModelChoiceField(
+        queryset=Subject.objects.active(), required=False, empty_label="Any subject", widget=QuickSelect
+    )
+    level = forms.ModelChoiceField(
+        queryset=Level.objects.active(), required=False, empty_label="Any level", widget=QuickSelect
+    )
     budget_min = forms.DecimalField(label="Budget from", required=False, min_value=0, max_digits=12, decimal_places=2)
     budget_max = forms.DecimalField(label="Budget to", required=False, min_value=0, max_digits=12, decimal_places=2)
     due_within = forms.TypedChoiceField(
@@ -69,5 +73,6 @@ class FeedForm(forms.Form):
         required=False,
         coerce=int,
         empty_value=None,
+        widget=QuickSelect,
         choices=[("", "Any time"), (6, "6 hours"), (24, "24 hours"), (72, "3 days"), (168, "a week")],
     )

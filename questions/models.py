@@ -15,7 +15,9 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(status=Question.Status.OPEN, deadline__gt=timezone.now())
 
     def for_feed(self):
-        return self.select_related("subject", "level", "student")
+        # What a feed row shows. Not the student (a join per row) nor the long texts, which
+        # would be most of the bytes read for a page.
+        return self.select_related("subject", "level").defer("body", "body_html", "search_document")
 
 
 class Question(Stateful, models.Model):
@@ -55,6 +57,12 @@ class Question(Stateful, models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["status", "-created_at", "-id"], name="question_feed_idx"),
+            # Tutors filter by their subject: its open questions, already in feed order.
+            models.Index(
+                fields=["subject", "-created_at", "-id"],
+                condition=models.Q(status="open"),
+                name="question_open_subject_idx",
+            ),
             models.Index(fields=["student", "-created_at"], name="question_student_idx"),
         ]
         constraints = [models.CheckConstraint(condition=models.Q(budget__gt=0), name="question_budget_positive")]

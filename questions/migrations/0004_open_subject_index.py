@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0002_default_subjects_and_levels'),
-        ('questions', '0002_search_index'),
+        ('questions', '0003_history_fields'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

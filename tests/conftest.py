@@ -15,7 +15,10 @@ from bidding import services as bid_services
 from catalog.defaults import install
 from catalog.models import Level, Subject
 from engagements import services as engagement_services
+from payments import services as payment_services
+from payments.gateways import base as gateway_base
 from questions import services as question_services
+from tests.sandbox import InProcessTransport, pay_in_sandbox
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -26,6 +29,15 @@ def _fast_and_offline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Background tasks run inline, inside the test.
     settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+    settings.SANDBOX_TIMEOUT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_in_process(request, monkeypatch):
+    """The real gateway adapters talk HTTP to the sandbox served by this same Django, in-process
+    (browser journeys use the live server instead, which the browser can reach too)."""
+    if "live_server" not in request.fixturenames:
+        monkeypatch.setattr(gateway_base, "TRANSPORT", InProcessTransport())
 
 
 @pytest.fixture(autouse=True)
@@ -158,8 +170,11 @@ def engagement(bola_bid, ada):
 
 
 @pytest.fixture
-def funded(engagement, staff):
-    return engagement_services.mark_funded(engagement=engagement, by=staff)
+def funded(engagement):
+    """Ada paid through the sandbox's hosted checkout; the money is held in escrow."""
+    pay_in_sandbox(engagement)
+    engagement.refresh_from_db()
+    return engagement
 
 
 @pytest.fixture
@@ -171,7 +186,7 @@ def delivered(funded, bola):
 
 @pytest.fixture
 def completed(delivered, ada):
-    return engagement_services.approve_work(engagement=delivered, by=ada)
+    return payment_services.approve_and_release(engagement=delivered, by=ada)
 
 
 # --- Browser -----------------------------------------------------------------

@@ -183,7 +183,15 @@ def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:
 
 def _lapse_unpaid(engagement: Engagement) -> bool:
     settle_pending_payments(engagement=engagement)  # paid at the last minute? then it isn't lapsing
-    return _if_still_due(lambda: cancel_and_refund(engagement=engagement, by=None, reason="not paid in time"))
+    return _if_still_due(lambda: _cancel_unpaid(engagement))
+
+
+@transaction.atomic
+def _cancel_unpaid(engagement: Engagement) -> None:
+    engagement = lock_engagement(engagement)
+    if engagement.status != Engagement.Status.AWAITING_PAYMENT:
+        raise ValidationError("Paid meanwhile.", code="paid")
+    engagement_services.cancel_engagement(engagement=engagement, by=None, reason="not paid in time")
 
 
 def _if_still_due(action) -> bool:

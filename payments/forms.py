@@ -28,7 +28,7 @@ class MinorAmountField(forms.CharField):
 
 class BankAccountForm(forms.Form):
     currency = forms.CharField(widget=forms.HiddenInput)
-    bank_code = forms.ChoiceField(label="Bank")
+    bank_code = forms.ChoiceField(label="Bank", error_messages={"invalid_choice": "Pick your bank from the list."})
     account_number = forms.CharField(
         label="Account number", max_length=20, help_text="We check it with your bank and show the account name."
     )

@@ -216,6 +216,14 @@ def browser():
 
 
 @pytest.fixture
+def live_sandbox(settings, live_server):
+    """The adapters call the sandbox on the live server, the same one the browser pays on."""
+    settings.FLUTTERWAVE = {**settings.FLUTTERWAVE, "BASE_URL": f"{live_server.url}/sandbox/flutterwave/v3"}
+    settings.PAYSTACK = {**settings.PAYSTACK, "BASE_URL": f"{live_server.url}/sandbox/paystack"}
+    return live_server
+
+
+@pytest.fixture
 def phone_page(browser, live_server):
     context = browser.new_context(viewport={"width": 375, "height": 740}, base_url=live_server.url)
     page = context.new_page()

@@ -30,7 +30,9 @@ class EngagementAdmin(admin.ModelAdmin):
     def resolve_link(self, obj):
         if obj.status != Engagement.Status.DISPUTED:
             return "—"
-        return format_html('<a href="{}">Resolve: release, refund or split</a>', reverse("dispute_resolve", args=[obj.pk]))
+        return format_html(
+            '<a href="{}">Resolve: release, refund or split</a>', reverse("dispute_resolve", args=[obj.pk])
+        )
 
     def has_add_permission(self, request):
         return False

@@ -200,9 +200,7 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # --- Payments ---------------------------------------------------------------------
 # The gateway that takes a payment, per currency ("GHS:paystack,KES:flutterwave"), else the default.
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "flutterwave")
-PAYMENT_GATEWAY_BY_CURRENCY = dict(
-    item.split(":", 1) for item in envlist("PAYMENT_GATEWAY_BY_CURRENCY") if ":" in item
-)
+PAYMENT_GATEWAY_BY_CURRENCY = dict(item.split(":", 1) for item in envlist("PAYMENT_GATEWAY_BY_CURRENCY") if ":" in item)
 # With no keys the local sandbox (served by this site under /sandbox/) stands in for both gateways.
 PAYMENTS_SANDBOX = envbool("PAYMENTS_SANDBOX", "1" if DEBUG else "0")
 SANDBOX_BASE = SITE_URL.rstrip("/") + "/sandbox"

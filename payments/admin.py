@@ -53,7 +53,9 @@ class RefundAdmin(ReadOnly):
             try:
                 services.retry_refund(refund=refund, by=request.user)
             except (ValidationError, PermissionDenied) as exc:
-                self.message_user(request, f"{refund}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+                self.message_user(
+                    request, f"{refund}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR
+                )
 
 
 @admin.register(Payout)
@@ -73,7 +75,8 @@ class EntryInline(admin.TabularInline):
     model = LedgerEntry
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["account", "user", "engagement", "amount", "currency"]
+    fields = ("account", "user", "engagement", "amount", "currency")
+    readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
         return False

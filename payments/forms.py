@@ -35,7 +35,8 @@ class BankAccountForm(forms.Form):
 
     def __init__(self, *args, banks: list[Bank], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bank_code"].choices = [("", "Choose your bank"), *((b.code, b.name) for b in banks)]
+        bank_field: forms.ChoiceField = self.fields["bank_code"]  # type: ignore[assignment]
+        bank_field.choices = [("", "Choose your bank"), *((b.code, b.name) for b in banks)]
         self.fields["account_number"].widget.attrs.update(inputmode="numeric", autocomplete="off")
 
 
@@ -44,7 +45,8 @@ class PayoutForm(forms.Form):
 
     def __init__(self, *args, tutor, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["bank_account"].queryset = BankAccount.objects.filter(user=tutor, currency=currency)
+        account_field: forms.ModelChoiceField = self.fields["bank_account"]  # type: ignore[assignment]
+        account_field.queryset = BankAccount.objects.filter(user=tutor, currency=currency)
         self.fields["amount"] = MinorAmountField(currency=currency, label=f"Amount ({currency})")
         self.fields["amount"].widget.attrs.update(inputmode="decimal")
 
@@ -63,7 +65,10 @@ class ResolveDisputeForm(forms.Form):
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["refund_amount"] = MinorAmountField(
-            currency=currency, label=f"Refund to the student ({currency})", required=False, help_text="For a split only."
+            currency=currency,
+            label=f"Refund to the student ({currency})",
+            required=False,
+            help_text="For a split only.",
         )
 
 

@@ -88,8 +88,8 @@ def tutor_balances(tutor: User) -> dict[str, dict[str, int]]:
         .values("currency")
         .annotate(total=Sum("amount"))
     )
-    for row in held:
-        result.setdefault(row["currency"], empty_balances())["held"] = row["total"]
+    for held_row in held:
+        result.setdefault(held_row["currency"], empty_balances())["held"] = held_row["total"]
     return result
 
 

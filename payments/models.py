@@ -41,13 +41,14 @@ class Stateful(models.Model):
 
     TRANSITIONS: dict = {}
     KIND = ""
+    status: str
 
     class Meta:
         abstract = True
 
     def move_to(self, new: str, *, by=None, note: str = "") -> None:
         label = f"{self.KIND} {self.get_status_display().lower()}"  # type: ignore[attr-defined]
-        check_move(self.TRANSITIONS, self.status, new, label=label)  # type: ignore[has-type]
+        check_move(self.TRANSITIONS, self.status, new, label=label)
         MoneyEvent.objects.create(
             kind=self.KIND, object_id=self.pk, from_status=self.status, to_status=new, actor=by, note=note[:500]
         )
@@ -130,7 +131,8 @@ class Escrow(Stateful):
         verbose_name_plural = "escrows"
         constraints = [
             models.CheckConstraint(
-                condition=Q(status="held") | Q(amount=models.F("to_tutor") + models.F("commission") + models.F("to_student")),
+                condition=Q(status="held")
+                | Q(amount=models.F("to_tutor") + models.F("commission") + models.F("to_student")),
                 name="escrow_settles_every_kobo",
             )
         ]

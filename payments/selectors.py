@@ -13,7 +13,7 @@ STATEMENT_WORDS = {
     "split": "Released from escrow (split)",
     "payout": "Payout requested",
     "payout_paid": "Payout paid to your bank",
-    "payout_failed": "Payout failed, returned",
+    "payout_failed": "Payout failed, returned to your balance",
 }
 
 
@@ -35,9 +35,9 @@ def engagement_money(engagement: Engagement) -> EngagementMoney:
 
 
 def statement_for(tutor: User, *, currency: str) -> list[dict]:
-    """Every movement of the tutor's own money, newest first."""
+    """Every movement of the tutor's available balance, newest first (payouts show their own status)."""
     entries = (
-        LedgerEntry.objects.filter(user=tutor, currency=currency)
+        LedgerEntry.objects.filter(user=tutor, currency=currency, account=Account.TUTOR_AVAILABLE)
         .select_related("transaction", "transaction__engagement__question")
         .order_by("-created_at", "-id")[:200]
     )
@@ -50,7 +50,6 @@ def statement_for(tutor: User, *, currency: str) -> list[dict]:
             "amount": entry.amount,
         }
         for entry in entries
-        if entry.account != Account.TUTOR_PAYOUT_IN_FLIGHT
     ]
 
 
@@ -62,9 +61,7 @@ def staff_summary() -> dict:
         ),
         "refunds_pending": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.FAILED]).count(),
         "payouts_pending": Payout.objects.filter(status=Payout.Status.PENDING).count(),
-        "held": list(
-            Escrow.objects.filter(status=Escrow.Status.HELD).values("currency").annotate(total=Sum("amount"))
-        ),
+        "held": list(Escrow.objects.filter(status=Escrow.Status.HELD).values("currency").annotate(total=Sum("amount"))),
         "revenue": list(
             LedgerEntry.objects.filter(account=Account.PLATFORM_REVENUE)
             .values("currency")

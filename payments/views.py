@@ -25,13 +25,17 @@ from payments.services.checkout import cancel_checkout
 
 log = logging.getLogger("payments.webhooks")
 
-RETURN_MESSAGES = {
+RETURN_MESSAGES: dict[str, tuple[int, str]] = {
     Payment.Status.SUCCESSFUL: (messages.SUCCESS, "Paid — held in escrow. The tutor has been told to start."),
     Payment.Status.CANCELLED: (messages.ERROR, "You cancelled the payment. Nothing was charged; you can pay again."),
-    Payment.Status.DUPLICATE: (messages.WARNING, "This engagement was already paid, so this payment is being refunded."),
+    Payment.Status.DUPLICATE: (
+        messages.WARNING,
+        "This engagement was already paid, so this payment is being refunded.",
+    ),
     Payment.Status.PENDING: (
         messages.WARNING,
-        "We are still waiting for the gateway to confirm your payment. Refresh in a minute; you will not be charged twice.",
+        "We are still waiting for the gateway to confirm your payment. "
+        "Refresh in a minute; you will not be charged twice.",
     ),
 }
 

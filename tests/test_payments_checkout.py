@@ -105,7 +105,7 @@ def test_a_verification_that_does_not_match_credits_nothing(engagement, ada, cha
 
 
 def test_a_forged_return_query_string_is_never_trusted(client, ada, engagement):
-    client, checkout = start_paying(engagement, client)  # the student leaves the hosted page without paying
+    client, _ = start_paying(engagement, client)  # the student leaves the hosted page without paying
     reference = Payment.objects.get().reference
 
     page = client.get(reverse("payment_return", args=[reference]) + "?status=successful&transaction_id=1", follow=True)

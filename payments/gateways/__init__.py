@@ -6,7 +6,7 @@ from payments.gateways.base import Gateway, GatewayError
 from payments.gateways.flutterwave import Flutterwave
 from payments.gateways.paystack import Paystack
 
-GATEWAYS = {"flutterwave": Flutterwave, "paystack": Paystack}
+GATEWAYS: dict[str, type[Flutterwave] | type[Paystack]] = {"flutterwave": Flutterwave, "paystack": Paystack}
 
 __all__ = ["GATEWAYS", "Gateway", "GatewayError", "gateway_for_currency", "get_gateway"]
 

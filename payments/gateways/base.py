@@ -90,9 +90,7 @@ class Gateway(Protocol):
 
     def resolve_account(self, *, bank_code: str, account_number: str) -> str: ...
 
-    def create_recipient(
-        self, *, bank_code: str, account_number: str, account_name: str, currency: str
-    ) -> str: ...
+    def create_recipient(self, *, bank_code: str, account_number: str, account_name: str, currency: str) -> str: ...
 
     def transfer(
         self,

@@ -6,7 +6,7 @@ import re
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
+from functools import partial, wraps
 
 from django.conf import settings
 from django.db import transaction
@@ -110,8 +110,10 @@ def queue_webhook(*, gateway: str, url: str, body: str, headers: dict, mode: str
         return
     copies = 2 if mode == "duplicate" else 1
     for _ in range(copies):
-        hook = SandboxWebhook.objects.create(gateway=gateway, url=url, body=body, headers=headers, delayed=mode == "delay")
+        hook = SandboxWebhook.objects.create(
+            gateway=gateway, url=url, body=body, headers=headers, delayed=mode == "delay"
+        )
         if not hook.delayed:
             from payments.sandbox.tasks import deliver_webhook
 
-            transaction.on_commit(lambda pk=hook.pk: deliver_webhook.enqueue(webhook_id=pk))
+            transaction.on_commit(partial(deliver_webhook.enqueue, webhook_id=hook.pk))

@@ -65,7 +65,9 @@ def create_payment(request):
 def charge_answer(charge: SandboxCharge | None):
     if charge is None or charge.status == "pending":
         return error("No transaction was found for this id")
-    return answer({"status": "success", "message": "Transaction fetched successfully", "data": settle.flutterwave_charge(charge)})
+    return answer(
+        {"status": "success", "message": "Transaction fetched successfully", "data": settle.flutterwave_charge(charge)}
+    )
 
 
 @endpoint("verify")
@@ -131,7 +133,11 @@ def resolve(request):
     if not valid_account(number) or not any(bank == code for listed in BANKS.values() for code, _ in listed):
         return error("Sorry, that account number is invalid, please check and try again")
     return answer(
-        {"status": "success", "message": "Account details fetched", "data": {"account_number": number, "account_name": account_name(number)}}
+        {
+            "status": "success",
+            "message": "Account details fetched",
+            "data": {"account_number": number, "account_name": account_name(number)},
+        }
     )
 
 
@@ -158,7 +164,9 @@ def transfers(request):
         webhook_url=settle.webhook_url(request, GW),
     )
     settle.queue_transfer_webhook(transfer)
-    return answer({"status": "success", "message": "Transfer Queued Successfully", "data": settle.flutterwave_transfer(transfer)})
+    return answer(
+        {"status": "success", "message": "Transfer Queued Successfully", "data": settle.flutterwave_transfer(transfer)}
+    )
 
 
 @endpoint("transfer_status")

@@ -108,4 +108,4 @@ class SandboxFault(models.Model):
     remaining = models.PositiveIntegerField(default=1)
 
     def __str__(self) -> str:
-        return f"{self.gateway} {self.operation}: {self.mode} ×{self.remaining}"
+        return f"{self.gateway} {self.operation}: {self.mode} x{self.remaining}"

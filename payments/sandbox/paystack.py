@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -20,7 +20,7 @@ def error(message: str, status: int = 400):
     return JsonResponse({"status": False, "message": message}, status=status)
 
 
-def ok(message: str, data) -> JsonResponse:
+def ok(message: str, data) -> HttpResponse:
     return answer({"status": True, "message": message, "data": data})
 
 
@@ -58,7 +58,9 @@ def initialize(request):
         status="abandoned",
     )
     url = request.build_absolute_uri(reverse("sandbox_checkout", args=[GW, charge.token]))
-    return ok("Authorization URL created", {"authorization_url": url, "access_code": charge.token, "reference": reference})
+    return ok(
+        "Authorization URL created", {"authorization_url": url, "access_code": charge.token, "reference": reference}
+    )
 
 
 @endpoint("verify")
@@ -74,7 +76,9 @@ def verify(request, reference):
 @require_POST
 def refund(request):
     data = body_of(request)
-    charge = SandboxCharge.objects.filter(gateway=GW, reference=str(data.get("transaction", "")), status="success").first()
+    charge = SandboxCharge.objects.filter(
+        gateway=GW, reference=str(data.get("transaction", "")), status="success"
+    ).first()
     if charge is None:
         return error("Transaction not found or not successful")
     amount = subunits(data.get("amount", "")) or charge.paid_amount
@@ -106,7 +110,9 @@ def refund_detail(request, pk):
 @require_GET
 def banks(request):
     country = COUNTRY_CODES.get(request.GET.get("country", "nigeria").lower(), "NG")
-    data = [{"id": i + 1, "name": name, "code": code, "country": country} for i, (code, name) in enumerate(BANKS[country])]
+    data = [
+        {"id": i + 1, "name": name, "code": code, "country": country} for i, (code, name) in enumerate(BANKS[country])
+    ]
     return ok("Banks retrieved", data)
 
 
@@ -127,7 +133,10 @@ def recipient(request):
     if not valid_account(number) or not data.get("bank_code"):
         return error("Account number is invalid")
     made = SandboxRecipient.objects.create(
-        code=f"RCP_{secrets.token_hex(8)}", bank_code=data["bank_code"], account_number=number, account_name=account_name(number)
+        code=f"RCP_{secrets.token_hex(8)}",
+        bank_code=data["bank_code"],
+        account_number=number,
+        account_name=account_name(number),
     )
     details = {"account_number": number, "account_name": made.account_name, "bank_code": made.bank_code}
     return ok("Transfer recipient created successfully", {"recipient_code": made.code, "details": details})

@@ -31,7 +31,10 @@ def signed_headers(gateway: str, body: str) -> dict:
             "verif-hash": secret_hash,
             "flutterwave-signature": flutterwave_sign(body.encode(), secret_hash),
         }
-    return {"content-type": "application/json", "x-paystack-signature": paystack_sign(body.encode(), settings.PAYSTACK["SECRET_KEY"])}
+    return {
+        "content-type": "application/json",
+        "x-paystack-signature": paystack_sign(body.encode(), settings.PAYSTACK["SECRET_KEY"]),
+    }
 
 
 def finish_charge(charge: SandboxCharge, *, outcome: str, webhook: str) -> None:
@@ -47,13 +50,22 @@ def finish_charge(charge: SandboxCharge, *, outcome: str, webhook: str) -> None:
     charge.save()
     if outcome != "cancel":
         body = dumps(charge_event(charge))
-        queue_webhook(gateway=charge.gateway, url=charge.webhook_url, body=body, headers=signed_headers(charge.gateway, body), mode=webhook)
+        queue_webhook(
+            gateway=charge.gateway,
+            url=charge.webhook_url,
+            body=body,
+            headers=signed_headers(charge.gateway, body),
+            mode=webhook,
+        )
 
 
 def charge_event(charge: SandboxCharge) -> dict:
     if charge.gateway == "flutterwave":
         return {"event": "charge.completed", "data": flutterwave_charge(charge), "event.type": "CARD_TRANSACTION"}
-    return {"event": "charge.success" if charge.status == "success" else "charge.failed", "data": paystack_charge(charge)}
+    return {
+        "event": "charge.success" if charge.status == "success" else "charge.failed",
+        "data": paystack_charge(charge),
+    }
 
 
 def flutterwave_charge(charge: SandboxCharge) -> dict:
@@ -110,7 +122,9 @@ def flutterwave_transfer(transfer: SandboxTransfer, *, status: str | None = None
         "fee": to_major(1075, transfer.currency),
         "status": {"pending": "NEW", "successful": "SUCCESSFUL", "failed": "FAILED"}[status],
         "reference": transfer.reference,
-        "complete_message": "DISBURSE FAILED: Account is dormant" if status == "failed" else "Transaction was successful",
+        "complete_message": "DISBURSE FAILED: Account is dormant"
+        if status == "failed"
+        else "Transaction was successful",
         "created_at": transfer.created_at.isoformat(),
     }
 
@@ -130,7 +144,13 @@ def paystack_transfer(transfer: SandboxTransfer, *, status: str | None = None) -
 
 def queue_transfer_webhook(transfer: SandboxTransfer, *, mode: str = "send") -> None:
     body = dumps(transfer_event(transfer))
-    queue_webhook(gateway=transfer.gateway, url=transfer.webhook_url, body=body, headers=signed_headers(transfer.gateway, body), mode=mode)
+    queue_webhook(
+        gateway=transfer.gateway,
+        url=transfer.webhook_url,
+        body=body,
+        headers=signed_headers(transfer.gateway, body),
+        mode=mode,
+    )
 
 
 def settle_transfer(transfer: SandboxTransfer) -> SandboxTransfer:

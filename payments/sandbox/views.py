@@ -57,7 +57,17 @@ class FaultForm(forms.Form):
     operation = forms.ChoiceField(
         choices=[
             (name, name)
-            for name in ("checkout", "verify", "refund", "refund_status", "banks", "resolve", "transfer", "transfer_status", "webhook")
+            for name in (
+                "checkout",
+                "verify",
+                "refund",
+                "refund_status",
+                "banks",
+                "resolve",
+                "transfer",
+                "transfer_status",
+                "webhook",
+            )
         ]
     )
     mode = forms.ChoiceField(choices=SandboxFault.Mode.choices)

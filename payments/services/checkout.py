@@ -89,7 +89,9 @@ def confirm_payment(*, payment: Payment, verification: Verification | None = Non
     """Verify with the gateway (outside any transaction), then apply the answer exactly once."""
     if verification is None:
         try:
-            verification = get_gateway(payment.gateway).verify(reference=payment.reference, gateway_id=payment.gateway_id)
+            verification = get_gateway(payment.gateway).verify(
+                reference=payment.reference, gateway_id=payment.gateway_id
+            )
         except GatewayError:
             return payment  # still pending; the return page says so and reconciliation retries
     return _apply_verification(payment=payment, verification=verification)

@@ -1,9 +1,11 @@
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
-from engagements import services
 from engagements.models import Delivery, Engagement, EngagementEvent
 from experthive.admin import HistoryInline
+from payments import services as payment_services
 
 
 class EventInline(HistoryInline):
@@ -15,9 +17,17 @@ class EngagementAdmin(admin.ModelAdmin):
     list_display = ["__str__", "student", "tutor", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "currency"]
     search_fields = ["question__title", "student__email", "tutor__email"]
-    readonly_fields = [f.name for f in Engagement._meta.fields]
+    readonly_fields = [*(f.name for f in Engagement._meta.fields), "resolve_link"]
     inlines = [EventInline]
-    actions = ["mark_funded", "release_to_tutor", "refund_student"]
+    actions = ["release_to_tutor", "refund_student"]
+
+    @admin.display(description="Dispute")
+    def resolve_link(self, obj):
+        if obj.status != Engagement.Status.DISPUTED:
+            return "—"
+        return format_html(
+            '<a href="{}">Resolve: release, refund or split</a>', reverse("dispute_resolve", args=[obj.pk])
+        )
 
     def has_add_permission(self, request):
         return False
@@ -28,25 +38,17 @@ class EngagementAdmin(admin.ModelAdmin):
             try:
                 action(engagement)
                 count += 1
-            except ValidationError as exc:
-                self.message_user(request, f"{engagement}: {' '.join(exc.messages)}", messages.ERROR)
+            except (ValidationError, PermissionDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"{engagement}: {text}", messages.ERROR)
         self.message_user(request, done.format(count=count))
-
-    @admin.action(description="TESTING ONLY: mark as paid (until online payment is live)")
-    def mark_funded(self, request, queryset):
-        self._each(
-            request,
-            queryset,
-            lambda e: services.mark_funded(engagement=e, by=request.user, note=f"marked paid by {request.user}"),
-            "Marked {count} engagement(s) as paid.",
-        )
 
     @admin.action(description="Resolve dispute: release to the tutor")
     def release_to_tutor(self, request, queryset):
         self._each(
             request,
             queryset,
-            lambda e: services.resolve_dispute(engagement=e, by=request.user, release_to_tutor=True, note=""),
+            lambda e: payment_services.resolve_dispute(engagement=e, by=request.user, outcome="release"),
             "Released {count} engagement(s) to the tutor.",
         )
 
@@ -55,7 +57,7 @@ class EngagementAdmin(admin.ModelAdmin):
         self._each(
             request,
             queryset,
-            lambda e: services.resolve_dispute(engagement=e, by=request.user, release_to_tutor=False, note=""),
+            lambda e: payment_services.resolve_dispute(engagement=e, by=request.user, outcome="refund"),
             "Refunded {count} engagement(s) to the student.",
         )
 

@@ -1,7 +1,8 @@
 """The engagement from an accepted bid to approval: accept, fund, deliver, approve, revise, dispute, cancel.
 
-Payment plugs in at `mark_funded` (the gateway's verified payment calls it) and at the two ends
-that move money: completion releases escrow, cancellation after funding refunds it.
+The state changes that move money (funding, approval, cancellation, dispute decisions) are called by
+`payments.services`, which wraps each one and its money movement in one transaction. Interfaces call
+those payment-level functions, never these directly, so nobody can skip the money.
 """
 
 from collections.abc import Sequence
@@ -22,7 +23,6 @@ from experthive.money import format_money
 from experthive.uploads import check_upload
 from notifications.services import notify
 from questions.models import Question
-from questions.services import expire_overdue_questions
 
 NOT_YOUR_QUESTION = "Only the student who posted the question can accept a bid."
 BID_NOT_LIVE = "This bid is no longer available."
@@ -249,24 +249,6 @@ def _end_question(engagement: Engagement, *, by: User | None, reopen: bool) -> N
     question.save(update_fields=["status", "updated_at"])
 
 
-def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:
-    """What the clock decides: unpaid engagements lapse, silent students' deliveries are approved,
-    questions past their deadline expire. Safe to run as often as you like."""
-    now = now or timezone.now()
-    unpaid = Engagement.objects.filter(status=Engagement.Status.AWAITING_PAYMENT, payment_due_at__lte=now)
-    ripe = Engagement.objects.filter(status=Engagement.Status.DELIVERED, auto_approve_at__lte=now)
-    return {
-        "reminded": remind_due_soon(now=now),
-        "unpaid_cancelled": sum(
-            _lapse(lambda e=e: cancel_engagement(engagement=e, by=None, reason="not paid in time")) for e in unpaid
-        ),
-        "auto_approved": sum(
-            _lapse(lambda e=e: approve_work(engagement=e, by=None, note="approved automatically")) for e in ripe
-        ),
-        "questions_expired": expire_overdue_questions(now=now),
-    }
-
-
 REMIND_BEFORE = timedelta(hours=3)
 
 
@@ -284,11 +266,3 @@ def remind_due_soon(*, now: datetime) -> int:
                 _tell(engagement.tutor, "deadline_soon", engagement, due_display=f"in {hours} h")
                 reminded += 1
     return reminded
-
-
-def _lapse(action) -> bool:
-    try:
-        action()
-    except ValidationError:
-        return False  # someone acted first (paid, approved, disputed): nothing left for the clock to do
-    return True

@@ -11,6 +11,8 @@ from engagements.access import get_delivery_file_for, get_engagement_for
 from engagements.forms import DeliveryForm, ReasonForm
 from engagements.models import Engagement
 from experthive.forms import add_service_errors
+from payments import selectors as payment_selectors
+from payments import services as payment_services
 
 
 @login_required
@@ -59,6 +61,7 @@ def engagement_detail(request, pk, forms=None):
         "revision_form": forms.get("revision") or ReasonForm(prefix="revision"),
         "dispute_form": forms.get("dispute") or ReasonForm(prefix="dispute"),
         "can_cancel": services.may_cancel(engagement, user),
+        "money": payment_selectors.engagement_money(engagement),
         "can_dispute": (is_student or is_tutor) and engagement.status in (Status.IN_PROGRESS, Status.DELIVERED),
     }
     status = 400 if any(form.errors for form in forms.values()) else 200
@@ -107,7 +110,7 @@ def approve(request, pk):
     return _act(
         request,
         engagement,
-        lambda: services.approve_work(engagement=engagement, by=request.user),
+        lambda: payment_services.approve_and_release(engagement=engagement, by=request.user),
         "Approved. The tutor is paid. Please rate how it went.",
     )
 
@@ -154,8 +157,8 @@ def cancel(request, pk):
     return _act(
         request,
         engagement,
-        lambda: services.cancel_engagement(engagement=engagement, by=request.user, reason=reason),
-        "The engagement is cancelled.",
+        lambda: payment_services.cancel_and_refund(engagement=engagement, by=request.user, reason=reason),
+        "The engagement is cancelled." + (" Your payment is being refunded." if engagement.funded_at else ""),
     )
 
 

@@ -30,9 +30,11 @@ def to_major(amount: int, currency: str) -> Decimal:
 
 
 def format_money(amount: int | None, currency: str) -> str:
-    """500050 NGN -> '₦5,000.50'; whole amounts drop the '.00'."""
+    """500050 NGN -> '₦5,000.50'; whole amounts drop the '.00'; -500 -> '-₦5'."""
     if amount is None:
         return ""
+    if amount < 0:
+        return "-" + format_money(-amount, currency)  # the minus sign goes before the currency symbol
     digits = MINOR_DIGITS.get(currency, 2)
     major = Decimal(amount).scaleb(-digits)
     if major == major.to_integral_value():

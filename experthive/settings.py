@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "questions",
     "bidding",
     "engagements",
+    "payments",
+    "payments.sandbox",
     "reviews",
     "demo",
 ]
@@ -198,6 +200,36 @@ ATTACHMENTS_PER_UPLOAD = 5
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Payments ---------------------------------------------------------------------
+# The gateway that takes a payment, per currency ("GHS:paystack,KES:flutterwave"), else the default.
+PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "flutterwave")
+PAYMENT_GATEWAY_BY_CURRENCY = dict(item.split(":", 1) for item in envlist("PAYMENT_GATEWAY_BY_CURRENCY") if ":" in item)
+# With no keys the local sandbox (served by this site under /sandbox/) stands in for both gateways.
+PAYMENTS_SANDBOX = envbool("PAYMENTS_SANDBOX", "1" if DEBUG else "0")
+SANDBOX_BASE = SITE_URL.rstrip("/") + "/sandbox"
+FLUTTERWAVE = {
+    "BASE_URL": os.environ.get("FLUTTERWAVE_BASE_URL", SANDBOX_BASE + "/flutterwave/v3"),
+    "SECRET_KEY": os.environ.get("FLUTTERWAVE_SECRET_KEY", "FLWSECK_TEST-sandbox-secret-key-X"),
+    # The "secret hash" set on the dashboard: sent back as verif-hash and the HMAC key of flutterwave-signature.
+    "WEBHOOK_HASH": os.environ.get("FLUTTERWAVE_WEBHOOK_HASH", "sandbox-webhook-hash"),
+}
+PAYSTACK = {
+    "BASE_URL": os.environ.get("PAYSTACK_BASE_URL", SANDBOX_BASE + "/paystack"),
+    "SECRET_KEY": os.environ.get("PAYSTACK_SECRET_KEY", "sk_test_sandbox_secret_key"),
+}
+PAYMENT_HTTP_TIMEOUT = envint("PAYMENT_HTTP_TIMEOUT", "20")
+SANDBOX_TIMEOUT_SECONDS = PAYMENT_HTTP_TIMEOUT + 1  # the sandbox's injected timeout outlasts the client
+# Platform commission: a rate in basis points (1500 = 15%) with a fixed minimum per currency (minor units).
+COMMISSION_RATE_BPS = envint("COMMISSION_RATE_BPS", "1500")
+COMMISSION_MIN = {"NGN": 50_000, "USD": 100, "GBP": 100, "GHS": 1_000, "KES": 10_000, "ZAR": 1_000} | {
+    currency: int(amount) for currency, amount in (item.split(":", 1) for item in envlist("COMMISSION_MIN"))
+}
+MIN_PAYOUT = {"NGN": 100_000, "USD": 1_000, "GBP": 1_000, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
+# Pending payments, refunds and payouts older than this are re-checked with the gateway.
+RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", "15")
+# Which country's banks a tutor picks from, per payout currency.
+BANK_COUNTRY = {"NGN": "NG", "GHS": "GH", "KES": "KE", "ZAR": "ZA", "USD": "US", "GBP": "GB"}
+
 # --- Email ---------------------------------------------------------------------
 EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 SMTP_OPTIONS = {
@@ -331,6 +363,25 @@ def production_problems() -> list[str]:
         problems.append(f"SMS_BACKEND={SMS_BACKEND_NAME} needs {', '.join(missing)}.")
     if not SITE_URL.startswith("https://"):
         problems.append("SITE_URL must be the public https:// address.")
+    return problems + payment_problems()
+
+
+def payment_problems() -> list[str]:
+    """Real money needs the real gateways: no sandbox routes, URLs or test keys."""
+    problems = []
+    if PAYMENTS_SANDBOX:
+        problems.append("PAYMENTS_SANDBOX must be 0: the payment sandbox is for development only.")
+    in_use = {PAYMENT_GATEWAY, *PAYMENT_GATEWAY_BY_CURRENCY.values()}
+    for name, conf in (("FLUTTERWAVE", FLUTTERWAVE), ("PAYSTACK", PAYSTACK)):
+        if name.lower() not in in_use:
+            continue
+        url = conf["BASE_URL"]
+        if "/sandbox/" in url or not url.startswith("https://"):
+            problems.append(f"{name}_BASE_URL must be the gateway's https:// API, not the sandbox.")
+        if "sandbox" in conf["SECRET_KEY"] or not conf["SECRET_KEY"]:
+            problems.append(f"{name}_SECRET_KEY must be set to the gateway's secret key.")
+    if "flutterwave" in in_use and "sandbox" in FLUTTERWAVE["WEBHOOK_HASH"]:
+        problems.append("FLUTTERWAVE_WEBHOOK_HASH must be set to the secret hash from the dashboard.")
     return problems
 
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -15,5 +16,8 @@ urlpatterns = [
     path("", include("engagements.urls")),
     path("", include("reviews.urls")),
     path("", include("notifications.urls")),
+    path("", include("payments.urls")),
     path("admin/", admin.site.urls),
 ]
+if settings.PAYMENTS_SANDBOX:  # the fake gateways: development, demo and tests only
+    urlpatterns.append(path("sandbox/", include("payments.sandbox.urls")))

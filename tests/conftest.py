@@ -16,7 +16,10 @@ from catalog.defaults import install
 from catalog.models import Level, Subject
 from engagements import services as engagement_services
 from notifications import sms
+from payments import services as payment_services
+from payments.gateways import base as gateway_base
 from questions import services as question_services
+from tests.sandbox import InProcessTransport, pay_in_sandbox
 
 PASSWORD = "correct-horse-battery-9"
 
@@ -30,6 +33,15 @@ def _fast_and_offline(settings, tmp_path):
     # Texts land in notifications.sms.outbox instead of a phone.
     settings.SMS_BACKEND = settings.SMS_BACKENDS["locmem"]
     sms.outbox.clear()
+    settings.SANDBOX_TIMEOUT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _sandbox_in_process(request, monkeypatch):
+    """The real gateway adapters talk HTTP to the sandbox served by this same Django, in-process
+    (browser journeys use the live server instead, which the browser can reach too)."""
+    if "live_server" not in request.fixturenames:
+        monkeypatch.setattr(gateway_base, "TRANSPORT", InProcessTransport())
 
 
 @pytest.fixture(autouse=True)
@@ -162,8 +174,11 @@ def engagement(bola_bid, ada):
 
 
 @pytest.fixture
-def funded(engagement, staff):
-    return engagement_services.mark_funded(engagement=engagement, by=staff)
+def funded(engagement):
+    """Ada paid through the sandbox's hosted checkout; the money is held in escrow."""
+    pay_in_sandbox(engagement)
+    engagement.refresh_from_db()
+    return engagement
 
 
 @pytest.fixture
@@ -175,7 +190,7 @@ def delivered(funded, bola):
 
 @pytest.fixture
 def completed(delivered, ada):
-    return engagement_services.approve_work(engagement=delivered, by=ada)
+    return payment_services.approve_and_release(engagement=delivered, by=ada)
 
 
 # --- Browser -----------------------------------------------------------------
@@ -202,6 +217,14 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def live_sandbox(settings, live_server):
+    """The adapters call the sandbox on the live server, the same one the browser pays on."""
+    settings.FLUTTERWAVE = {**settings.FLUTTERWAVE, "BASE_URL": f"{live_server.url}/sandbox/flutterwave/v3"}
+    settings.PAYSTACK = {**settings.PAYSTACK, "BASE_URL": f"{live_server.url}/sandbox/paystack"}
+    return live_server
 
 
 @pytest.fixture

@@ -1,10 +1,9 @@
-"""The whole loop in a real browser: ask, bid, accept, pay (staff, until payments land), deliver,
+"""The whole loop in a real browser: ask, bid, accept, pay in the sandbox checkout, deliver,
 approve, review. Ada uses a phone; Bola a desktop. SCREENSHOTS=dir keeps a PNG of each step."""
 
 import pytest
 from django.utils import timezone
 
-from engagements import services as engagement_services
 from engagements.models import Engagement
 from tests.browser import log_in, open_menu_if_collapsed, shoot
 from tests.conftest import PDF_BYTES, in_hours
@@ -12,7 +11,9 @@ from tests.conftest import PDF_BYTES, in_hours
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_question_goes_from_asking_to_a_published_review(phone_page, desktop_page, ada, bola, staff, tmp_path):
+def test_a_question_goes_from_asking_to_a_published_review(
+    phone_page, desktop_page, live_sandbox, ada, bola, staff, tmp_path
+):
     student, tutor = phone_page, desktop_page
     worksheet = tmp_path / "worksheet.pdf"
     worksheet.write_bytes(PDF_BYTES)
@@ -58,9 +59,11 @@ def test_a_question_goes_from_asking_to_a_published_review(phone_page, desktop_p
     assert student.get_by_text("Pay ₦5,000 to start the work.").is_visible()
     shoot(student, "engagement-awaiting-payment")
 
-    # Payment is confirmed (by staff, until online payment lands).
+    # Ada pays on the gateway's hosted page (the sandbox) and comes back to money held in escrow.
+    student.get_by_role("button", name="Pay ₦5,000").click()
+    student.get_by_role("button", name="Pay ₦5,000").click()
+    assert student.get_by_text("Paid — held in escrow.", exact=False).first.is_visible()
     engagement = Engagement.objects.get()
-    engagement_services.mark_funded(engagement=engagement, by=staff, note="paid at the bank")
 
     # Bola delivers.
     tutor.goto(engagement.get_absolute_url())

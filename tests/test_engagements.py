@@ -8,8 +8,10 @@ from django.utils import timezone
 from bidding.models import Bid, TutorStats
 from engagements import services
 from engagements.models import Engagement
+from payments import services as payment_services
 from questions.models import Question
 from tests.conftest import pdf
+from tests.sandbox import pay_in_sandbox
 
 pytestmark = pytest.mark.django_db
 
@@ -28,8 +30,8 @@ def test_the_student_sees_what_to_do_next_while_awaiting_payment(client, ada, en
     assert "Pay ₦4,000 to start the work" in response.text
 
 
-def test_payment_starts_the_delivery_clock(engagement, staff):
-    services.mark_funded(engagement=engagement, by=staff, note="test payment")
+def test_payment_starts_the_delivery_clock(engagement):
+    pay_in_sandbox(engagement)
 
     engagement.refresh_from_db()
     assert engagement.status == Engagement.Status.IN_PROGRESS
@@ -84,7 +86,7 @@ def test_a_late_delivery_is_not_counted_on_time(funded, bola, ada):
     Engagement.objects.filter(pk=funded.pk).update(due_at=timezone.now() - timedelta(hours=1))
     funded.refresh_from_db()
     services.deliver_work(engagement=funded, by=bola, message="sorry, late")
-    services.approve_work(engagement=funded, by=ada)
+    payment_services.approve_and_release(engagement=funded, by=ada)
 
     stats = TutorStats.objects.get(tutor=bola)
     assert (stats.completed_count, stats.on_time_count) == (1, 0)
@@ -145,25 +147,25 @@ def test_a_dispute_is_decided_by_staff_for_the_student(client, bola, staff, deli
     assert Question.objects.get().status == Question.Status.CANCELLED
 
 
-def test_staff_mark_an_engagement_paid_for_testing(client, staff, engagement):
+def test_staff_cannot_mark_an_engagement_paid_by_hand(client, staff, engagement):
     client.force_login(staff)
 
     client.post("/admin/engagements/engagement/", {"action": "mark_funded", "_selected_action": [engagement.pk]})
 
-    assert status_of(engagement) == Engagement.Status.IN_PROGRESS
+    assert status_of(engagement) == Engagement.Status.AWAITING_PAYMENT
 
 
 def test_only_staff_resolve_disputes(delivered, ada):
     services.open_dispute(engagement=delivered, by=ada, reason="wrong")
 
     with pytest.raises(PermissionDenied):
-        services.resolve_dispute(engagement=delivered, by=ada, release_to_tutor=False, note="")
+        payment_services.resolve_dispute(engagement=delivered, by=ada, outcome="refund")
 
 
 def test_silence_after_delivery_approves_automatically(delivered, settings):
     later = timezone.now() + timedelta(days=settings.AUTO_APPROVE_DAYS, minutes=1)
 
-    done = services.process_deadlines(now=later)
+    done = payment_services.process_deadlines(now=later)
 
     assert done["auto_approved"] == 1
     assert status_of(delivered) == Engagement.Status.COMPLETED
@@ -171,14 +173,14 @@ def test_silence_after_delivery_approves_automatically(delivered, settings):
 
 
 def test_nothing_is_approved_before_its_time(delivered):
-    assert services.process_deadlines(now=timezone.now() + timedelta(days=1))["auto_approved"] == 0
+    assert payment_services.process_deadlines(now=timezone.now() + timedelta(days=1))["auto_approved"] == 0
     assert status_of(delivered) == Engagement.Status.DELIVERED
 
 
 def test_an_unpaid_acceptance_lapses_and_the_question_reopens_for_the_other_bids(chen_bid, engagement, ada):
     Engagement.objects.filter(pk=engagement.pk).update(payment_due_at=timezone.now() - timedelta(minutes=1))
 
-    assert services.process_deadlines()["unpaid_cancelled"] == 1
+    assert payment_services.process_deadlines()["unpaid_cancelled"] == 1
 
     assert status_of(engagement) == Engagement.Status.CANCELLED
     assert Question.objects.get().status == Question.Status.OPEN
@@ -267,11 +269,11 @@ def test_the_tutor_is_reminded_once_when_delivery_is_due_soon(funded, bola):
 
     soon = funded.due_at - timedelta(hours=2)
 
-    assert services.process_deadlines(now=soon)["reminded"] == 1
-    assert services.process_deadlines(now=soon)["reminded"] == 0
+    assert payment_services.process_deadlines(now=soon)["reminded"] == 1
+    assert payment_services.process_deadlines(now=soon)["reminded"] == 0
     reminder = Notification.objects.get(user=bola, kind="deadline_soon")
     assert reminder.title == '"Solve a quadratic equation" is due in 2 h'
 
 
 def test_no_reminder_while_the_deadline_is_far(funded):
-    assert services.process_deadlines(now=funded.due_at - timedelta(hours=6))["reminded"] == 0
+    assert payment_services.process_deadlines(now=funded.due_at - timedelta(hours=6))["reminded"] == 0

@@ -2,7 +2,6 @@ import pytest
 from django.core.management import call_command
 
 from accounts.management.commands.seed_demo import STUDENT_EMAIL, TUTOR_EMAIL
-from bidding.models import TutorStats
 from engagements.models import Engagement
 from questions.models import Question
 
@@ -13,10 +12,9 @@ def test_the_demo_shows_every_stage_of_the_loop(capsys):
     call_command("seed_demo", students=4, tutors=6)
     call_command("seed_marketplace")
 
-    statuses = sorted(Engagement.objects.filter(student__email=STUDENT_EMAIL).values_list("status", flat=True))
-    assert statuses == ["awaiting_payment", "completed", "delivered"]
-    assert Question.objects.filter(status=Question.Status.OPEN, bid_count__gt=0).exists()
-    assert TutorStats.objects.get(tutor__email=TUTOR_EMAIL).review_count == 1
+    engagement = Engagement.objects.get(student__email=STUDENT_EMAIL)
+    assert (engagement.status, engagement.tutor.email) == ("awaiting_payment", TUTOR_EMAIL)
+    assert Question.objects.filter(status=Question.Status.OPEN, bid_count__gt=0).count() >= 10
     assert "Created 12 demo questions" in capsys.readouterr().out
 
 

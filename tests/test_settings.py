@@ -12,7 +12,9 @@ def test_tasks_run_inline_in_tests():
 
 
 def run_settings(env: dict) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS")}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in ("DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "PAYMENTS_SANDBOX")
+    }
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         env={**clean, "DJANGO_SETTINGS_MODULE": "experthive.settings", **env},
@@ -41,6 +43,7 @@ def test_production_starts_with_safe_values():
             "SMS_BACKEND": "termii",
             "TERMII_API_KEY": "test-key",
             "TERMII_SECRET_KEY": "test-secret",
+            **REAL_GATEWAY,
         }
     )
     assert result.returncode == 0, result.stderr
@@ -59,6 +62,29 @@ def test_production_refuses_an_sms_provider_without_its_keys():
     )
     assert result.returncode != 0
     assert "SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM" in result.stderr
+
+
+REAL_GATEWAY = {
+    "PAYMENTS_SANDBOX": "0",
+    "FLUTTERWAVE_BASE_URL": "https://api.flutterwave.com/v3",
+    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-live-key-from-the-dashboard",
+    "FLUTTERWAVE_WEBHOOK_HASH": "a-long-random-secret-hash",
+}
+
+
+def test_production_refuses_the_payment_sandbox():
+    safe = {
+        "DEBUG": "0",
+        "SECRET_KEY": "x" * 60,
+        "ALLOWED_HOSTS": "example.com",
+        "SITE_URL": "https://example.com",
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    }
+    result = run_settings({**safe, "PAYMENTS_SANDBOX": "1"})
+
+    assert result.returncode != 0
+    assert "PAYMENTS_SANDBOX must be 0" in result.stderr
+    assert "FLUTTERWAVE_BASE_URL must be the gateway's https:// API, not the sandbox." in result.stderr
 
 
 def test_env_example_documents_every_variable_the_settings_read():

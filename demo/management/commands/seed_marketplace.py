@@ -1,4 +1,4 @@
-"""Demo questions, bids, engagements and reviews on top of the demo accounts (run seed_demo first).
+"""Demo questions, bids and an accepted bid on top of the demo accounts (run seed_demo first).
 
 Everything goes through the services, so the demo obeys the same rules as real users.
 """
@@ -9,14 +9,13 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import DEMO_DOMAIN, STAFF_EMAIL, STUDENT_EMAIL, TUTOR_EMAIL
+from accounts.management.commands.seed_demo import DEMO_DOMAIN, STUDENT_EMAIL, TUTOR_EMAIL
 from accounts.models import User
 from bidding import services as bids
 from catalog.models import Level, Subject
 from engagements import services as engagements
 from questions import services as questions
 from questions.models import Question
-from reviews import services as reviews
 
 # (title, body, subject slug, level slug, budget in naira)
 QUESTIONS = [
@@ -108,7 +107,7 @@ BID_MESSAGES = [
 
 
 class Command(BaseCommand):
-    help = "Fill the demo with questions, bids, engagements and reviews (idempotent)."
+    help = "Fill the demo with questions, bids and an accepted bid (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026)
@@ -123,7 +122,7 @@ class Command(BaseCommand):
         for question in posted:
             self._bid(rng, question, people["tutors"])
         self._walk_through_engagements(posted, people)
-        self.stdout.write(f"Created {len(posted)} demo questions with bids, engagements and a review.")
+        self.stdout.write(f"Created {len(posted)} demo questions with bids and one accepted bid awaiting payment.")
 
     def _ask(self, rng, number: int, item, people) -> Question:
         title, body, subject, level, naira = item
@@ -152,28 +151,14 @@ class Command(BaseCommand):
             )
 
     def _walk_through_engagements(self, posted: list[Question], people) -> None:
-        """Demo student: question 1 awaits payment, 2 is delivered, 3 is completed and reviewed."""
-        tutor, student, staff = people["tutor"], people["student"], people["staff"]
-        stages = []
-        for question in posted[1:4]:
-            bid = question.bids.filter(tutor=tutor).first() or bids.place_bid(
-                question=question, tutor=tutor, amount=question.budget, message=BID_MESSAGES[0], delivery_hours=12
-            )
-            stages.append(engagements.accept_bid(bid=bid, by=student))
-        for engagement in stages[1:]:
-            engagements.mark_funded(engagement=engagement, by=staff, note="demo payment")
-            engagements.deliver_work(engagement=engagement, by=tutor, message="Here is the full worked solution.")
-        engagements.approve_work(engagement=stages[2], by=student)
-        reviews.create_review(
-            engagement=stages[2],
-            by=student,
-            overall=5,
-            knowledge=5,
-            clarity=5,
-            timeliness=4,
-            communication=5,
-            text="Very clear. I finally understand how to balance redox equations.",
+        """The demo student has accepted the demo tutor's bid on question 2: it waits for payment,
+        which they make on the payment sandbox's checkout page like any student."""
+        tutor, student = people["tutor"], people["student"]
+        question = posted[1]
+        bid = question.bids.filter(tutor=tutor).first() or bids.place_bid(
+            question=question, tutor=tutor, amount=question.budget, message=BID_MESSAGES[0], delivery_hours=12
         )
+        engagements.accept_bid(bid=bid, by=student)
 
 
 def _people() -> dict:
@@ -181,7 +166,6 @@ def _people() -> dict:
         return {
             "student": User.objects.get(email=STUDENT_EMAIL),
             "tutor": User.objects.get(email=TUTOR_EMAIL),
-            "staff": User.objects.get(email=STAFF_EMAIL),
             "students": list(User.objects.filter(role=User.Role.STUDENT, email__endswith=f"@{DEMO_DOMAIN}")),
             "tutors": list(
                 User.objects.filter(role=User.Role.TUTOR, email__endswith=f"@{DEMO_DOMAIN}").prefetch_related(

@@ -1,10 +1,10 @@
 from django.core.management.base import BaseCommand
 
-from engagements.services import process_deadlines
+from payments.services import process_deadlines
 
 
 class Command(BaseCommand):
-    help = "Lapse unpaid engagements, auto-approve deliveries and expire questions whose time is up."
+    help = "Lapse unpaid engagements, auto-approve (and pay) deliveries and expire questions whose time is up."
 
     def handle(self, *args, **options):
         done = process_deadlines()

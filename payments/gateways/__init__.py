@@ -1,0 +1,19 @@
+"""Pick a gateway by name, or by the currency of the money (settings decide; no code changes)."""
+
+from django.conf import settings
+
+from payments.gateways.base import Gateway, GatewayError
+from payments.gateways.flutterwave import Flutterwave
+from payments.gateways.paystack import Paystack
+
+GATEWAYS: dict[str, type[Flutterwave] | type[Paystack]] = {"flutterwave": Flutterwave, "paystack": Paystack}
+
+__all__ = ["GATEWAYS", "Gateway", "GatewayError", "gateway_for_currency", "get_gateway"]
+
+
+def get_gateway(name: str) -> Gateway:
+    return GATEWAYS[name]()
+
+
+def gateway_for_currency(currency: str) -> Gateway:
+    return get_gateway(settings.PAYMENT_GATEWAY_BY_CURRENCY.get(currency, settings.PAYMENT_GATEWAY))

@@ -1,0 +1,144 @@
+"""What every payment gateway adapter offers, in our terms: integer minor units and our references."""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+import httpx
+from django.conf import settings
+
+log = logging.getLogger("payments.gateways")
+
+# Tests (and the sandbox run in-process) put a transport here so the real adapter code runs offline.
+TRANSPORT: httpx.BaseTransport | None = None
+
+
+class GatewayError(Exception):
+    """The gateway could not be reached or refused the call; `retryable` when trying again may work."""
+
+    def __init__(self, message: str, *, retryable: bool = False):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class ForgedWebhook(Exception):
+    """A webhook whose signature does not check out: refused, nothing written."""
+
+
+@dataclass(frozen=True)
+class Verification:
+    reference: str
+    gateway_id: str
+    status: str  # successful | failed | pending | cancelled | unknown
+    amount: int
+    currency: str
+    fee: int = 0
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    reference: str
+    gateway_id: str
+    status: str  # pending | successful | failed
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class RefundResult:
+    gateway_id: str
+    status: str  # pending | succeeded | failed
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Bank:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a verified webhook tells us: which object to re-check with the gateway."""
+
+    dedupe_key: str
+    event_type: str
+    kind: str  # charge | transfer | refund | other
+    reference: str
+    gateway_id: str = ""
+    raw: dict = field(default_factory=dict)
+
+
+class Gateway(Protocol):
+    name: str
+
+    def checkout(
+        self, *, reference: str, amount: int, currency: str, email: str, name: str, redirect_url: str, title: str
+    ) -> str: ...
+
+    def verify(self, *, reference: str, gateway_id: str = "") -> Verification: ...
+
+    def parse_webhook(self, *, body: bytes, headers: dict[str, str]) -> Notice: ...
+
+    def refund(self, *, reference: str, gateway_id: str, amount: int, currency: str) -> RefundResult: ...
+
+    def refund_status(self, *, gateway_id: str) -> RefundResult: ...
+
+    def list_banks(self, *, country: str, currency: str) -> list[Bank]: ...
+
+    def resolve_account(self, *, bank_code: str, account_number: str) -> str: ...
+
+    def create_recipient(self, *, bank_code: str, account_number: str, account_name: str, currency: str) -> str: ...
+
+    def transfer(
+        self,
+        *,
+        reference: str,
+        amount: int,
+        currency: str,
+        bank_code: str,
+        account_number: str,
+        recipient_code: str,
+        narration: str,
+    ) -> TransferResult: ...
+
+    def transfer_status(self, *, reference: str, gateway_id: str = "") -> TransferResult: ...
+
+
+class HttpApi:
+    """JSON over httpx with a timeout; errors become GatewayError; the secret never reaches a log."""
+
+    def __init__(self, *, base_url: str, secret_key: str, name: str):
+        self.base_url = base_url.rstrip("/")
+        self.secret_key = secret_key
+        self.name = name
+
+    def request(self, method: str, path: str, *, body: dict | None = None, params: dict | None = None) -> Any:
+        url = f"{self.base_url}{path}"
+        content = json.dumps(body).encode() if body is not None else None
+        headers = {"Authorization": f"Bearer {self.secret_key}", "Content-Type": "application/json"}
+        try:
+            with httpx.Client(timeout=settings.PAYMENT_HTTP_TIMEOUT, transport=TRANSPORT) as client:
+                response = client.request(method, url, content=content, params=params, headers=headers)
+        except httpx.TimeoutException:
+            log.warning("%s %s %s timed out", self.name, method, path)
+            raise GatewayError(f"{self.name} did not answer in time.", retryable=True) from None
+        except httpx.HTTPError as exc:
+            log.warning("%s %s %s failed: %s", self.name, method, path, type(exc).__name__)
+            raise GatewayError(f"{self.name} could not be reached.", retryable=True) from None
+        return self.decode(response, method=method, path=path)
+
+    def decode(self, response: httpx.Response, *, method: str, path: str) -> Any:
+        try:
+            payload = json.loads(response.text, parse_float=Decimal)  # amounts stay exact
+        except ValueError:
+            payload = None
+        if response.status_code >= 500 or payload is None:
+            log.warning("%s %s %s answered %s", self.name, method, path, response.status_code)
+            raise GatewayError(f"{self.name} had a problem ({response.status_code}).", retryable=True)
+        if response.status_code >= 400:
+            message = payload.get("message", "") if isinstance(payload, dict) else ""
+            raise GatewayError(message or f"{self.name} refused the request ({response.status_code}).")
+        return payload

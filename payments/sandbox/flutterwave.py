@@ -1,0 +1,193 @@
+"""The Flutterwave v3 API as the sandbox answers it: same paths, bodies and status words."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from experthive.money import MINOR_DIGITS, to_minor
+from payments.sandbox import settle
+from payments.sandbox.core import BANKS, account_name, answer, api, body_of, transfer_outcome, valid_account
+from payments.sandbox.models import SandboxCharge, SandboxRefund, SandboxTransfer
+
+GW = "flutterwave"
+
+
+def error(message: str, status: int = 400):
+    return JsonResponse({"status": "error", "message": message, "data": None}, status=status)
+
+
+def endpoint(operation: str):
+    return api(GW, operation, secret=lambda: settings.FLUTTERWAVE["SECRET_KEY"], refuse=lambda m: error(m, 401))
+
+
+def minor_amount(value, currency: str) -> int | None:
+    try:
+        amount = to_minor(Decimal(str(value)), currency)
+    except (InvalidOperation, ValueError, KeyError):
+        return None
+    return amount if amount > 0 else None
+
+
+@endpoint("checkout")
+@require_POST
+def create_payment(request):
+    data = body_of(request)
+    currency = data.get("currency") or "NGN"
+    customer = data.get("customer") or {}
+    if currency not in MINOR_DIGITS:
+        return error("Invalid currency")
+    amount = minor_amount(data.get("amount"), currency)
+    missing = [f for f in ("tx_ref", "redirect_url") if not data.get(f)]
+    if missing or amount is None or not customer.get("email"):
+        return error("Please enter a valid tx_ref, amount, redirect_url and customer email")
+    charge, created = SandboxCharge.objects.get_or_create(
+        gateway=GW,
+        reference=data["tx_ref"],
+        defaults={
+            "amount": amount,
+            "currency": currency,
+            "email": customer["email"],
+            "title": (data.get("customizations") or {}).get("title", ""),
+            "redirect_url": data["redirect_url"],
+            "webhook_url": settle.webhook_url(request, GW),
+        },
+    )
+    if not created and charge.status != "pending":
+        return error("Transaction reference already exists")
+    link = request.build_absolute_uri(reverse("sandbox_checkout", args=[GW, charge.token]))
+    return answer({"status": "success", "message": "Hosted Link", "data": {"link": link}})
+
+
+def charge_answer(charge: SandboxCharge | None):
+    if charge is None or charge.status == "pending":
+        return error("No transaction was found for this id")
+    return answer(
+        {"status": "success", "message": "Transaction fetched successfully", "data": settle.flutterwave_charge(charge)}
+    )
+
+
+@endpoint("verify")
+@require_GET
+def verify(request, pk):
+    return charge_answer(SandboxCharge.objects.filter(gateway=GW, pk=pk).first())
+
+
+@endpoint("verify")
+@require_GET
+def verify_by_reference(request):
+    return charge_answer(SandboxCharge.objects.filter(gateway=GW, reference=request.GET.get("tx_ref", "")).first())
+
+
+@endpoint("refund")
+@require_POST
+def refund(request, pk):
+    charge = SandboxCharge.objects.filter(gateway=GW, pk=pk, status="successful").first()
+    if charge is None:
+        return error("Transaction not found or not successful")
+    amount = minor_amount(body_of(request).get("amount", ""), charge.currency) or charge.paid_amount
+    already = sum(r.amount for r in charge.refunds.all())
+    if amount + already > charge.paid_amount:
+        return error("Refund amount exceeds the transaction amount")
+    made = SandboxRefund.objects.create(charge=charge, amount=amount)
+    return answer({"status": "success", "message": "Transaction refund initiated", "data": refund_data(made)})
+
+
+def refund_data(made: SandboxRefund) -> dict:
+    return {
+        "id": made.pk,
+        "tx_id": made.charge_id,
+        "flw_ref": f"FLW-SANDBOX-{made.charge_id}",
+        "amount_refunded": settle.to_major(made.amount, made.charge.currency),
+        "status": made.status,
+        "destination": "payment_source",
+        "created_at": made.created_at.isoformat(),
+    }
+
+
+@endpoint("refund_status")
+@require_GET
+def refund_detail(request, pk):
+    made = SandboxRefund.objects.filter(pk=pk, charge__gateway=GW).select_related("charge").first()
+    if made is None:
+        return error("Refund not found", 404)
+    return answer({"status": "success", "message": "Refund fetched", "data": refund_data(made)})
+
+
+@endpoint("banks")
+@require_GET
+def banks(request, country):
+    listed = BANKS.get(country.upper(), [])
+    data = [{"id": i + 1, "code": code, "name": name} for i, (code, name) in enumerate(listed)]
+    return answer({"status": "success", "message": "Banks fetched successfully", "data": data})
+
+
+@endpoint("resolve")
+@require_POST
+def resolve(request):
+    data = body_of(request)
+    number, bank = str(data.get("account_number", "")), str(data.get("account_bank", ""))
+    if not valid_account(number) or not any(bank == code for listed in BANKS.values() for code, _ in listed):
+        return error("Sorry, that account number is invalid, please check and try again")
+    return answer(
+        {
+            "status": "success",
+            "message": "Account details fetched",
+            "data": {"account_number": number, "account_name": account_name(number)},
+        }
+    )
+
+
+@endpoint("transfer")
+@require_POST
+def transfers(request):
+    data = body_of(request)
+    currency = data.get("currency") or "NGN"
+    amount = minor_amount(data.get("amount"), currency) if currency in MINOR_DIGITS else None
+    number, reference = str(data.get("account_number", "")), str(data.get("reference", ""))
+    if amount is None or not reference or not valid_account(number):
+        return error("Please enter a valid account_bank, account_number, amount and reference")
+    if SandboxTransfer.objects.filter(gateway=GW, reference=reference).exists():
+        return error("Duplicate reference: a transfer with this reference already exists")
+    transfer = SandboxTransfer.objects.create(
+        gateway=GW,
+        reference=reference,
+        amount=amount,
+        currency=currency,
+        bank_code=str(data.get("account_bank", "")),
+        account_number=number,
+        account_name=account_name(number),
+        final_status=transfer_outcome(number),
+        webhook_url=settle.webhook_url(request, GW),
+    )
+    settle.queue_transfer_webhook(transfer)
+    return answer(
+        {"status": "success", "message": "Transfer Queued Successfully", "data": settle.flutterwave_transfer(transfer)}
+    )
+
+
+@endpoint("transfer_status")
+@require_GET
+def transfer_detail(request, pk):
+    transfer = SandboxTransfer.objects.filter(gateway=GW, pk=pk).first()
+    if transfer is None:
+        return error("No transfer found", 404)
+    settle.settle_transfer(transfer)
+    return answer({"status": "success", "message": "Transfer fetched", "data": settle.flutterwave_transfer(transfer)})
+
+
+@endpoint("transfer_status")
+@require_GET
+def transfer_list(request):
+    found = SandboxTransfer.objects.filter(gateway=GW, reference=request.GET.get("reference", ""))
+    data = [settle.flutterwave_transfer(settle.settle_transfer(t)) for t in found]
+    return answer({"status": "success", "message": "Transfers fetched", "data": data})
+
+
+@csrf_exempt
+def transfers_root(request):
+    """One path, two verbs, as on the real API."""
+    return transfers(request) if request.method == "POST" else transfer_list(request)

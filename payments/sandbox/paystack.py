@@ -1,0 +1,176 @@
+"""The Paystack API as the sandbox answers it: same paths, bodies and status words (amounts in subunits)."""
+
+import secrets
+
+from django.conf import settings
+from django.http import HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from experthive.money import MINOR_DIGITS
+from payments.sandbox import settle
+from payments.sandbox.core import BANKS, account_name, answer, api, body_of, transfer_outcome, valid_account
+from payments.sandbox.models import SandboxCharge, SandboxRecipient, SandboxRefund, SandboxTransfer
+
+GW = "paystack"
+COUNTRY_CODES = {"nigeria": "NG", "ghana": "GH", "kenya": "KE", "south africa": "ZA"}
+
+
+def error(message: str, status: int = 400):
+    return JsonResponse({"status": False, "message": message}, status=status)
+
+
+def ok(message: str, data) -> HttpResponse:
+    return answer({"status": True, "message": message, "data": data})
+
+
+def endpoint(operation: str):
+    return api(GW, operation, secret=lambda: settings.PAYSTACK["SECRET_KEY"], refuse=lambda m: error(m, 401))
+
+
+def subunits(value) -> int | None:
+    try:
+        amount = int(str(value))
+    except ValueError:
+        return None
+    return amount if amount > 0 else None
+
+
+@endpoint("checkout")
+@require_POST
+def initialize(request):
+    data = body_of(request)
+    amount, currency = subunits(data.get("amount", "")), data.get("currency") or "NGN"
+    if amount is None or not data.get("email") or currency not in MINOR_DIGITS:
+        return error("Invalid amount, email or currency")
+    reference = data.get("reference") or secrets.token_hex(8)
+    if SandboxCharge.objects.filter(gateway=GW, reference=reference).exists():
+        return error("Duplicate Transaction Reference")
+    charge = SandboxCharge.objects.create(
+        gateway=GW,
+        reference=reference,
+        amount=amount,
+        currency=currency,
+        email=data["email"],
+        title=(data.get("metadata") or {}).get("title", ""),
+        redirect_url=data.get("callback_url") or "",
+        webhook_url=settle.webhook_url(request, GW),
+        status="abandoned",
+    )
+    url = request.build_absolute_uri(reverse("sandbox_checkout", args=[GW, charge.token]))
+    return ok(
+        "Authorization URL created", {"authorization_url": url, "access_code": charge.token, "reference": reference}
+    )
+
+
+@endpoint("verify")
+@require_GET
+def verify(request, reference):
+    charge = SandboxCharge.objects.filter(gateway=GW, reference=reference).first()
+    if charge is None:
+        return error("Transaction reference not found")
+    return ok("Verification successful", settle.paystack_charge(charge))
+
+
+@endpoint("refund")
+@require_POST
+def refund(request):
+    data = body_of(request)
+    charge = SandboxCharge.objects.filter(
+        gateway=GW, reference=str(data.get("transaction", "")), status="success"
+    ).first()
+    if charge is None:
+        return error("Transaction not found or not successful")
+    amount = subunits(data.get("amount", "")) or charge.paid_amount
+    if amount + sum(r.amount for r in charge.refunds.all()) > charge.paid_amount:
+        return error("Refund amount cannot be more than the transaction amount")
+    made = SandboxRefund.objects.create(charge=charge, amount=amount, status="processed")
+    return ok("Refund has been queued for processing", refund_data(made))
+
+
+def refund_data(made: SandboxRefund) -> dict:
+    return {
+        "id": made.pk,
+        "transaction": {"id": made.charge_id, "reference": made.charge.reference},
+        "amount": made.amount,
+        "currency": made.charge.currency,
+        "status": made.status,
+        "refunded_at": made.created_at.isoformat(),
+    }
+
+
+@endpoint("refund_status")
+@require_GET
+def refund_detail(request, pk):
+    made = SandboxRefund.objects.filter(pk=pk, charge__gateway=GW).select_related("charge").first()
+    return error("Refund not found", 404) if made is None else ok("Refund retrieved", refund_data(made))
+
+
+@endpoint("banks")
+@require_GET
+def banks(request):
+    country = COUNTRY_CODES.get(request.GET.get("country", "nigeria").lower(), "NG")
+    data = [
+        {"id": i + 1, "name": name, "code": code, "country": country} for i, (code, name) in enumerate(BANKS[country])
+    ]
+    return ok("Banks retrieved", data)
+
+
+@endpoint("resolve")
+@require_GET
+def resolve(request):
+    number = request.GET.get("account_number", "")
+    if not valid_account(number):
+        return error("Could not resolve account name. Check parameters or try again.", 422)
+    return ok("Account number resolved", {"account_number": number, "account_name": account_name(number)})
+
+
+@endpoint("recipient")
+@require_POST
+def recipient(request):
+    data = body_of(request)
+    number = str(data.get("account_number", ""))
+    if not valid_account(number) or not data.get("bank_code"):
+        return error("Account number is invalid")
+    made = SandboxRecipient.objects.create(
+        code=f"RCP_{secrets.token_hex(8)}",
+        bank_code=data["bank_code"],
+        account_number=number,
+        account_name=account_name(number),
+    )
+    details = {"account_number": number, "account_name": made.account_name, "bank_code": made.bank_code}
+    return ok("Transfer recipient created successfully", {"recipient_code": made.code, "details": details})
+
+
+@endpoint("transfer")
+@require_POST
+def transfer(request):
+    data = body_of(request)
+    amount, reference = subunits(data.get("amount", "")), str(data.get("reference", ""))
+    payee = SandboxRecipient.objects.filter(code=str(data.get("recipient", ""))).first()
+    if amount is None or payee is None or not reference:
+        return error("Invalid amount, recipient or reference")
+    if SandboxTransfer.objects.filter(gateway=GW, reference=reference).exists():
+        return error("Duplicate Transfer Reference")
+    made = SandboxTransfer.objects.create(
+        gateway=GW,
+        reference=reference,
+        amount=amount,
+        currency=data.get("currency") or "NGN",
+        bank_code=payee.bank_code,
+        account_number=payee.account_number,
+        account_name=payee.account_name,
+        final_status=transfer_outcome(payee.account_number),
+        webhook_url=settle.webhook_url(request, GW),
+    )
+    settle.queue_transfer_webhook(made)
+    return ok("Transfer has been queued", settle.paystack_transfer(made))
+
+
+@endpoint("transfer_status")
+@require_GET
+def transfer_verify(request, reference):
+    made = SandboxTransfer.objects.filter(gateway=GW, reference=reference).first()
+    if made is None:
+        return error("Transfer not found", 404)
+    return ok("Transfer retrieved", settle.paystack_transfer(settle.settle_transfer(made)))

@@ -1,0 +1,70 @@
+"""Reads for money pages: what an engagement's parties see, a tutor's statement, staff totals."""
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, Sum
+
+from accounts.models import User
+from engagements.models import Engagement
+from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund
+
+STATEMENT_WORDS = {
+    "released": "Released from escrow",
+    "split": "Released from escrow (split)",
+    "payout": "Payout requested",
+    "payout_paid": "Payout paid to your bank",
+    "payout_failed": "Payout failed, returned to your balance",
+}
+
+
+@dataclass
+class EngagementMoney:
+    escrow: Escrow | None
+    last_attempt: Payment | None
+    refunds: list[Refund]
+
+
+def engagement_money(engagement: Engagement) -> EngagementMoney:
+    """What the student and tutor see about the engagement's money (the view has checked access)."""
+    escrow = Escrow.objects.filter(engagement=engagement).first()
+    return EngagementMoney(
+        escrow=escrow,
+        last_attempt=engagement.payments.order_by("-created_at", "-id").first(),
+        refunds=list(Refund.objects.filter(payment__engagement=engagement).order_by("created_at")),
+    )
+
+
+def statement_for(tutor: User, *, currency: str) -> list[dict]:
+    """Every movement of the tutor's available balance, newest first (payouts show their own status)."""
+    entries = (
+        LedgerEntry.objects.filter(user=tutor, currency=currency, account=Account.TUTOR_AVAILABLE)
+        .select_related("transaction", "transaction__engagement__question")
+        .order_by("-created_at", "-id")[:200]
+    )
+    return [
+        {
+            "when": entry.created_at,
+            "what": STATEMENT_WORDS.get(entry.transaction.kind, entry.transaction.description),
+            "account": entry.get_account_display(),
+            "engagement": entry.transaction.engagement,
+            "amount": entry.amount,
+        }
+        for entry in entries
+    ]
+
+
+def staff_summary() -> dict:
+    return {
+        "payments": Payment.objects.aggregate(
+            pending=Count("id", filter=Q(status=Payment.Status.PENDING)),
+            successful=Count("id", filter=Q(status=Payment.Status.SUCCESSFUL)),
+        ),
+        "refunds_pending": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.FAILED]).count(),
+        "payouts_pending": Payout.objects.filter(status=Payout.Status.PENDING).count(),
+        "held": list(Escrow.objects.filter(status=Escrow.Status.HELD).values("currency").annotate(total=Sum("amount"))),
+        "revenue": list(
+            LedgerEntry.objects.filter(account=Account.PLATFORM_REVENUE)
+            .values("currency")
+            .annotate(total=Sum("amount"))
+        ),
+    }

@@ -1,0 +1,46 @@
+"""Every write that moves money. Views, admin actions, commands and tasks call these; nothing else does."""
+
+from payments.services.checkout import cancel_checkout, confirm_payment, settle_pending_payments, start_checkout
+from payments.services.escrow import (
+    approve_and_release,
+    cancel_and_refund,
+    commission_for,
+    process_deadlines,
+    resolve_dispute,
+    retry_refund,
+    send_refund,
+)
+from payments.services.payouts import (
+    add_bank_account,
+    apply_transfer_result,
+    banks_for,
+    request_payout,
+    resolve_bank_account,
+    send_payout,
+)
+from payments.services.reconcile import find_mismatches, reconcile
+from payments.services.webhooks import process_webhook, receive_webhook
+
+__all__ = [
+    "add_bank_account",
+    "apply_transfer_result",
+    "approve_and_release",
+    "banks_for",
+    "cancel_and_refund",
+    "cancel_checkout",
+    "commission_for",
+    "confirm_payment",
+    "find_mismatches",
+    "process_deadlines",
+    "process_webhook",
+    "receive_webhook",
+    "reconcile",
+    "request_payout",
+    "resolve_bank_account",
+    "resolve_dispute",
+    "retry_refund",
+    "send_payout",
+    "send_refund",
+    "settle_pending_payments",
+    "start_checkout",
+]

@@ -1,0 +1,203 @@
+"""Money leaves escrow exactly once: released to the tutor, refunded to the student, or split.
+
+Each function wraps the engagement's own state change and the money movement in ONE transaction,
+so the engagement can't complete without paying the tutor, or be cancelled without the refund.
+"""
+
+from datetime import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from engagements import services as engagement_services
+from engagements.models import Engagement
+from experthive.money import format_money
+from payments import ledger
+from payments.gateways import GatewayError, get_gateway
+from payments.models import Account, Escrow, Refund
+from payments.services.checkout import settle_pending_payments
+from payments.services.locks import lock_engagement, lock_escrow
+from questions.services import expire_overdue_questions
+
+NOTHING_HELD = "No payment is held for this engagement."
+ONLY_STAFF = "Only staff resolve disputes."
+BAD_SPLIT = "A split refunds part of the {total} held: enter an amount above zero and below it."
+OUTCOMES = ("release", "refund", "split")
+
+
+def commission_for(amount: int, currency: str) -> int:
+    """The platform's cut: the configured rate, at least the fixed minimum, never more than the amount."""
+    by_rate = (amount * settings.COMMISSION_RATE_BPS + 5_000) // 10_000
+    return min(amount, max(by_rate, settings.COMMISSION_MIN.get(currency, 0)))
+
+
+@transaction.atomic
+def approve_and_release(*, engagement: Engagement, by: User | None, note: str = "") -> Engagement:
+    """The student approves (or the clock does, by=None): the tutor's share becomes available."""
+    engagement = lock_engagement(engagement)
+    escrow = _held(engagement)
+    engagement = engagement_services.approve_work(engagement=engagement, by=by, note=note)
+    _settle(escrow, to_student=0, by=by, reason=note or "work approved")
+    return engagement
+
+
+@transaction.atomic
+def cancel_and_refund(*, engagement: Engagement, by: User | None, reason: str = "") -> Engagement:
+    """Cancel the engagement; if it was paid, the whole amount goes back to the student."""
+    engagement = lock_engagement(engagement)
+    escrow = lock_escrow(engagement)
+    engagement = engagement_services.cancel_engagement(engagement=engagement, by=by, reason=reason)
+    if escrow is not None:
+        _settle(escrow, to_student=escrow.amount, by=by, reason=reason or "engagement cancelled")
+    return engagement
+
+
+@transaction.atomic
+def resolve_dispute(
+    *, engagement: Engagement, by: User, outcome: str, refund_amount: int = 0, note: str = ""
+) -> Engagement:
+    """Staff decide: release to the tutor, refund the student, or split (refund part, release the rest)."""
+    if not by.is_staff:
+        raise PermissionDenied(ONLY_STAFF)
+    if outcome not in OUTCOMES:
+        raise ValidationError(f"Choose one of: {', '.join(OUTCOMES)}.", code="invalid")
+    engagement = lock_engagement(engagement)
+    escrow = _held(engagement)
+    to_student = {"release": 0, "refund": escrow.amount}.get(outcome, refund_amount)
+    if outcome == "split" and not 0 < refund_amount < escrow.amount:
+        total = format_money(escrow.amount, escrow.currency)
+        raise ValidationError({"refund_amount": BAD_SPLIT.format(total=total)})
+    engagement = engagement_services.resolve_dispute(
+        engagement=engagement, by=by, release_to_tutor=outcome != "refund", note=note or f"dispute resolved: {outcome}"
+    )
+    _settle(escrow, to_student=to_student, by=by, reason=note or f"dispute resolved: {outcome}")
+    return engagement
+
+
+def _held(engagement: Engagement) -> Escrow:
+    escrow = lock_escrow(engagement)
+    if escrow is None or escrow.status != Escrow.Status.HELD:
+        raise ValidationError(NOTHING_HELD, code="nothing_held")
+    return escrow
+
+
+def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) -> None:
+    """Split the held amount: the student's part is refunded, the rest pays the tutor less commission."""
+    tutor_gross = escrow.amount - to_student
+    commission = commission_for(tutor_gross, escrow.currency) if tutor_gross else 0
+    status = Escrow.Status.SPLIT if to_student and tutor_gross else Escrow.Status.REFUNDED
+    escrow.move_to(Escrow.Status.RELEASED if not to_student else status, by=by, note=reason)
+    escrow.to_student, escrow.commission, escrow.to_tutor = to_student, commission, tutor_gross - commission
+    escrow.settled_at = timezone.now()
+    escrow.save()
+    engagement = escrow.engagement
+    ledger.post(
+        key=f"escrow:{escrow.pk}:settle",
+        kind=escrow.status,
+        currency=escrow.currency,
+        engagement=engagement,
+        description=f"Escrow {escrow.get_status_display().lower()}: {reason}"[:200],
+        legs=[
+            ledger.Leg(Account.ESCROW, -escrow.amount, engagement=engagement),
+            ledger.Leg(Account.STUDENT_FUNDING, to_student, user=engagement.student),
+            ledger.Leg(Account.TUTOR_AVAILABLE, escrow.to_tutor, user=engagement.tutor),
+            ledger.Leg(Account.PLATFORM_REVENUE, commission),
+        ],
+    )
+    if to_student:
+        refund = Refund.objects.create(
+            payment=escrow.payment, escrow=escrow, amount=to_student, currency=escrow.currency, reason=reason[:300]
+        )
+        from payments.tasks import send_refund_task
+
+        transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
+
+
+def send_refund(*, refund_id: int) -> Refund:
+    """Ask the gateway to return the money (or how the earlier request went). Safe to call again."""
+    refund = Refund.objects.select_related("payment").get(pk=refund_id)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    gateway = get_gateway(refund.payment.gateway)
+    try:
+        if refund.gateway_id:
+            result = gateway.refund_status(gateway_id=refund.gateway_id)
+        else:
+            result = gateway.refund(
+                reference=refund.payment.reference,
+                gateway_id=refund.payment.gateway_id,
+                amount=refund.amount,
+                currency=refund.currency,
+            )
+    except GatewayError as exc:
+        if exc.retryable:
+            return refund  # reconciliation asks again later
+        return _refund_result(refund, gateway_id="", status="failed", message=str(exc))
+    return _refund_result(refund, gateway_id=result.gateway_id, status=result.status, message=result.message)
+
+
+@transaction.atomic
+def _refund_result(refund: Refund, *, gateway_id: str, status: str, message: str) -> Refund:
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    if refund.status != Refund.Status.PENDING:
+        return refund
+    refund.gateway_id = gateway_id or refund.gateway_id
+    if status in ("succeeded", "failed"):
+        refund.move_to(status, note=message or f"gateway says {status}")
+        refund.failure_reason = message if status == "failed" else ""
+    refund.save()
+    return refund
+
+
+@transaction.atomic
+def retry_refund(*, refund: Refund, by: User) -> Refund:
+    if not by.is_staff:
+        raise PermissionDenied("Only staff retry refunds.")
+    refund = Refund.objects.select_for_update().get(pk=refund.pk)
+    refund.move_to(Refund.Status.PENDING, by=by, note="retried by staff")
+    refund.save()
+    from payments.tasks import send_refund_task
+
+    transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
+    return refund
+
+
+def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:
+    """What the clock decides, with the money: unpaid engagements lapse (after a last check with the
+    gateway), silent students' deliveries are approved and paid out, overdue questions expire."""
+    now = now or timezone.now()
+    unpaid = Engagement.objects.filter(status=Engagement.Status.AWAITING_PAYMENT, payment_due_at__lte=now)
+    ripe = Engagement.objects.filter(status=Engagement.Status.DELIVERED, auto_approve_at__lte=now)
+    return {
+        "reminded": engagement_services.remind_due_soon(now=now),
+        "unpaid_cancelled": sum(_lapse_unpaid(engagement) for engagement in unpaid),
+        "auto_approved": sum(
+            _if_still_due(lambda e=e: approve_and_release(engagement=e, by=None, note="approved automatically"))
+            for e in ripe
+        ),
+        "questions_expired": expire_overdue_questions(now=now),
+    }
+
+
+def _lapse_unpaid(engagement: Engagement) -> bool:
+    settle_pending_payments(engagement=engagement)  # paid at the last minute? then it isn't lapsing
+    return _if_still_due(lambda: _cancel_unpaid(engagement))
+
+
+@transaction.atomic
+def _cancel_unpaid(engagement: Engagement) -> None:
+    engagement = lock_engagement(engagement)
+    if engagement.status != Engagement.Status.AWAITING_PAYMENT:
+        raise ValidationError("Paid meanwhile.", code="paid")
+    engagement_services.cancel_engagement(engagement=engagement, by=None, reason="not paid in time")
+
+
+def _if_still_due(action) -> bool:
+    try:
+        action()
+    except ValidationError:
+        return False  # someone acted first (paid, approved, disputed): nothing left for the clock to do
+    return True

@@ -1,0 +1,191 @@
+"""Tutors get paid: a bank account resolved by name before it is saved, payouts sent as transfers.
+
+A payout first moves the amount from available to "in flight" (so it can't be spent twice), then the
+transfer goes out under our unique reference. The gateway refuses a second transfer with the same
+reference, so a retry after a timeout asks for the status instead of paying again. A failed transfer
+returns the money to the available balance.
+"""
+
+import re
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from experthive.money import format_money
+from payments import ledger
+from payments.gateways import GatewayError, gateway_for_currency, get_gateway
+from payments.gateways.base import Bank, TransferResult
+from payments.models import Account, BankAccount, Payout, new_reference
+from payments.services.locks import lock_tutor
+
+ONLY_TUTORS = "Only tutors have payout accounts."
+BAD_NUMBER = "Enter the account number: digits only, 10 for a Nigerian (NUBAN) account."
+UNKNOWN_BANK = "Pick your bank from the list."
+NOT_FOUND = "We couldn't find that account at {bank}. Check the number and the bank."
+GATEWAY_DOWN = "We couldn't reach the bank just now. Please try again in a minute."
+ALREADY_SAVED = "You have already saved this account."
+TOO_MUCH = "You can withdraw at most {available}."
+TOO_LITTLE = "The smallest payout is {minimum}."
+NOT_YOUR_ACCOUNT = "That bank account is not yours."
+
+
+@dataclass(frozen=True)
+class ResolvedAccount:
+    currency: str
+    bank_code: str
+    bank_name: str
+    account_number: str
+    account_name: str
+
+
+def banks_for(currency: str) -> list[Bank]:
+    country = settings.BANK_COUNTRY.get(currency, "NG")
+    try:
+        return gateway_for_currency(currency).list_banks(country=country, currency=currency)
+    except GatewayError:
+        return []
+
+
+def resolve_bank_account(*, user: User, currency: str, bank_code: str, account_number: str) -> ResolvedAccount:
+    """Ask the gateway whose account this is; the tutor sees the name before saving."""
+    if not user.is_tutor:
+        raise PermissionDenied(ONLY_TUTORS)
+    account_number = account_number.strip().replace(" ", "")
+    if not re.fullmatch(r"\d{10}" if currency == "NGN" else r"\d{6,20}", account_number):
+        raise ValidationError({"account_number": BAD_NUMBER})
+    bank = next((b for b in banks_for(currency) if b.code == bank_code), None)
+    if bank is None:
+        raise ValidationError({"bank_code": UNKNOWN_BANK})
+    try:
+        name = gateway_for_currency(currency).resolve_account(bank_code=bank_code, account_number=account_number)
+    except GatewayError as exc:
+        message = GATEWAY_DOWN if exc.retryable else NOT_FOUND.format(bank=bank.name)
+        raise ValidationError({"account_number": message}) from None
+    return ResolvedAccount(currency, bank.code, bank.name, account_number, name)
+
+
+def add_bank_account(*, user: User, currency: str, bank_code: str, account_number: str) -> BankAccount:
+    """Resolve again on the server (never trust a name sent back by the browser) and save."""
+    resolved = resolve_bank_account(user=user, currency=currency, bank_code=bank_code, account_number=account_number)
+    gateway = gateway_for_currency(currency)
+    try:
+        recipient = gateway.create_recipient(
+            bank_code=resolved.bank_code,
+            account_number=resolved.account_number,
+            account_name=resolved.account_name,
+            currency=currency,
+        )
+    except GatewayError:
+        raise ValidationError({"account_number": GATEWAY_DOWN}) from None
+    try:
+        with transaction.atomic():
+            return BankAccount.objects.create(
+                user=user,
+                gateway=gateway.name,
+                currency=currency,
+                bank_code=resolved.bank_code,
+                bank_name=resolved.bank_name,
+                account_number=resolved.account_number,
+                account_name=resolved.account_name,
+                recipient_code=recipient,
+            )
+    except IntegrityError:
+        raise ValidationError({"account_number": ALREADY_SAVED}) from None
+
+
+@transaction.atomic
+def request_payout(*, tutor: User, bank_account: BankAccount, amount: int) -> Payout:
+    if bank_account.user_id != tutor.pk:
+        raise PermissionDenied(NOT_YOUR_ACCOUNT)
+    currency = bank_account.currency
+    minimum = settings.MIN_PAYOUT.get(currency, 0)
+    if amount < minimum:
+        raise ValidationError({"amount": TOO_LITTLE.format(minimum=format_money(minimum, currency))})
+    lock_tutor(tutor)
+    available = ledger.balance(account=Account.TUTOR_AVAILABLE, currency=currency, user=tutor)
+    if amount > available:
+        raise ValidationError({"amount": TOO_MUCH.format(available=format_money(available, currency))})
+    payout = Payout.objects.create(
+        tutor=tutor,
+        bank_account=bank_account,
+        gateway=bank_account.gateway,
+        reference=new_reference(f"T{tutor.pk}"),
+        amount=amount,
+        currency=currency,
+    )
+    ledger.post(
+        key=f"payout:{payout.pk}:reserve",
+        kind="payout",
+        currency=currency,
+        description=f"Payout {payout.reference} requested",
+        legs=[
+            ledger.Leg(Account.TUTOR_AVAILABLE, -amount, user=tutor),
+            ledger.Leg(Account.TUTOR_PAYOUT_IN_FLIGHT, amount, user=tutor),
+        ],
+    )
+    from payments.tasks import send_payout_task
+
+    transaction.on_commit(lambda: send_payout_task.enqueue(payout_id=payout.pk))
+    return payout
+
+
+def send_payout(*, payout_id: int) -> Payout:
+    """Send the transfer, or, if it may already have gone, ask the gateway how it went."""
+    payout = Payout.objects.select_related("bank_account").get(pk=payout_id)
+    if payout.status != Payout.Status.PENDING:
+        return payout
+    gateway = get_gateway(payout.gateway)
+    try:
+        result = gateway.transfer_status(reference=payout.reference, gateway_id=payout.gateway_id)
+        if result.status == "unknown":  # the gateway never got it: sending now can't pay twice
+            account = payout.bank_account
+            result = gateway.transfer(
+                reference=payout.reference,
+                amount=payout.amount,
+                currency=payout.currency,
+                bank_code=account.bank_code,
+                account_number=account.account_number,
+                recipient_code=account.recipient_code,
+                narration=f"Expert Hive payout {payout.reference}",
+            )
+    except GatewayError as exc:
+        if exc.retryable:
+            return payout  # unknown outcome: reconciliation asks again, by reference
+        result = TransferResult(reference=payout.reference, gateway_id="", status="failed", message=str(exc))
+    return apply_transfer_result(payout=payout, result=result)
+
+
+@transaction.atomic
+def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
+    lock_tutor(payout.tutor)
+    payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if payout.status != Payout.Status.PENDING:
+        return payout  # already settled by a webhook or an earlier check
+    payout.gateway_id = result.gateway_id or payout.gateway_id
+    if result.status == "successful":
+        payout.move_to(Payout.Status.PAID, note="the bank confirmed the transfer")
+        payout.paid_at = timezone.now()
+        _post_payout(payout, to=Account.TUTOR_PAID_OUT)
+    elif result.status == "failed":
+        payout.move_to(Payout.Status.FAILED, note=result.message or "the transfer failed")
+        payout.failure_reason = result.message[:300] or "The bank refused the transfer."
+        _post_payout(payout, to=Account.TUTOR_AVAILABLE)
+    payout.save()
+    return payout
+
+
+def _post_payout(payout: Payout, *, to: str) -> None:
+    ledger.post(
+        key=f"payout:{payout.pk}:settle",
+        kind="payout_" + payout.status,
+        currency=payout.currency,
+        description=f"Payout {payout.reference} {payout.status}",
+        legs=[
+            ledger.Leg(Account.TUTOR_PAYOUT_IN_FLIGHT, -payout.amount, user=payout.tutor),
+            ledger.Leg(to, payout.amount, user=payout.tutor),
+        ],
+    )

@@ -1,0 +1,104 @@
+"""Reconciliation: finish what is stuck (payments, refunds, payouts, webhooks) and list every
+difference between our records and the gateways'. Run it periodically (`manage.py reconcile_payments`)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from experthive.money import format_money
+from payments import ledger
+from payments.gateways import GatewayError, get_gateway
+from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent
+from payments.services.checkout import confirm_payment
+from payments.services.escrow import send_refund
+from payments.services.payouts import send_payout
+from payments.services.webhooks import process_webhook
+
+
+@dataclass
+class Report:
+    payments_checked: int = 0
+    refunds_checked: int = 0
+    payouts_checked: int = 0
+    webhooks_retried: int = 0
+    mismatches: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        done = (
+            f"payments re-verified: {self.payments_checked}, refunds checked: {self.refunds_checked}, "
+            f"payouts checked: {self.payouts_checked}, webhooks retried: {self.webhooks_retried}"
+        )
+        return [done, *(self.mismatches or ["no mismatches"])]
+
+
+def reconcile(*, now: datetime | None = None, everything: bool = False) -> Report:
+    """Re-check with the gateway everything still pending after the timeout (or all of it, for staff
+    asking now); every step is idempotent."""
+    wait = timedelta(0) if everything else timedelta(minutes=settings.RECONCILE_AFTER_MINUTES)
+    before = (now or timezone.now()) - wait
+    report = Report()
+    for payment in Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=before):
+        confirm_payment(payment=payment)
+        report.payments_checked += 1
+    for refund in Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=before):
+        send_refund(refund_id=refund.pk)
+        report.refunds_checked += 1
+    for payout in Payout.objects.filter(status=Payout.Status.PENDING, created_at__lte=before):
+        send_payout(payout_id=payout.pk)
+        report.payouts_checked += 1
+    for event in WebhookEvent.objects.filter(status=WebhookEvent.Status.RECEIVED, received_at__lte=before):
+        process_webhook(event_id=event.pk)
+        report.webhooks_retried += 1
+    report.mismatches = find_mismatches()
+    return report
+
+
+def find_mismatches(*, days: int = 30) -> list[str]:
+    return _ledger_mismatches() + _escrow_mismatches() + _gateway_mismatches(days=days)
+
+
+def _ledger_mismatches() -> list[str]:
+    return [
+        f"Ledger out of balance in {currency}: entries sum to {total}."
+        for currency, total in ledger.totals_by_currency().items()
+        if total
+    ]
+
+
+def _escrow_mismatches() -> list[str]:
+    """Escrow rows still held must equal the ledger's escrow balance for their engagement."""
+    problems = []
+    held = {e.engagement_id: e for e in Escrow.objects.filter(status=Escrow.Status.HELD)}
+    balances = (
+        LedgerEntry.objects.filter(account=Account.ESCROW)
+        .values("engagement_id", "currency")
+        .annotate(total=Sum("amount"))
+    )
+    for row in balances:
+        expected = held[row["engagement_id"]].amount if row["engagement_id"] in held else 0
+        if row["total"] != expected:
+            problems.append(
+                f"Engagement {row['engagement_id']}: ledger escrow {format_money(row['total'], row['currency'])}, "
+                f"records say {format_money(expected, row['currency'])}."
+            )
+    return problems
+
+
+def _gateway_mismatches(*, days: int) -> list[str]:
+    """Every payment we count as paid must be paid, in full and in our currency, at the gateway."""
+    problems = []
+    since = timezone.now() - timedelta(days=days)
+    for payment in Payment.objects.filter(status=Payment.Status.SUCCESSFUL, verified_at__gte=since)[:500]:
+        try:
+            seen = get_gateway(payment.gateway).verify(reference=payment.reference, gateway_id=payment.gateway_id)
+        except GatewayError:
+            problems.append(f"{payment.reference}: the gateway could not be asked; try again.")
+            continue
+        if seen.status != "successful" or seen.currency != payment.currency or seen.amount < payment.amount:
+            ours = format_money(payment.amount, payment.currency)
+            theirs = f"{seen.status} {format_money(seen.amount, seen.currency) if seen.currency else ''}".strip()
+            problems.append(f"{payment.reference}: we hold {ours}, {payment.gateway} says {theirs}.")
+    return problems

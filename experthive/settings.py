@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "bidding",
     "engagements",
     "reviews",
+    "recommendations",
 ]
 
 MIDDLEWARE = [

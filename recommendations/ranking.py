@@ -41,6 +41,7 @@ class TutorFacts:
     subject_work: Mapping[str, int] = field(default_factory=dict)
     subject_wins: Mapping[str, int] = field(default_factory=dict)
     subject_labels: Mapping[str, str] = field(default_factory=dict)
+    subject_ratings: Mapping[str, tuple[int, int]] = field(default_factory=dict)  # (reviews, stars total)
     declared_subjects: frozenset[str] = frozenset()
     declared_levels: frozenset[str] = frozenset()
     won: int = 0  # accepted bids / accepted answers
@@ -133,7 +134,9 @@ def deadline_fit(question: QuestionFacts, tutor: TutorFacts) -> float:
     return 1.0 if question.hours_left >= needed else max(0.0, question.hours_left / needed)
 
 
-def score(question: QuestionFacts, tutor: TutorFacts, *, relevance: float | None = None, weights: Weights = WEIGHTS) -> Match:
+def score(
+    question: QuestionFacts, tutor: TutorFacts, *, relevance: float | None = None, weights: Weights = WEIGHTS
+) -> Match:
     """How well `tutor` fits `question`. `relevance` is the raw text dot product when an index
     has already computed it; the question's vector and the tutor's profile give it otherwise."""
     raw = dot(question.vector, tutor.profile) if relevance is None else relevance

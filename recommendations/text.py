@@ -18,17 +18,16 @@ TAG_PREFIX = "#"  # subject and tag terms live beside words without colliding wi
 TAG_WEIGHT = 2.0  # a shared subject says more than a shared word
 TITLE_WEIGHT = 2  # the title says what the question is about; count its words twice
 
-STOPWORDS = frozenset(
-    """a about above after again against all also am an and any are as at be because been before being
-    below between both but by can could did do does doing done down during each even ever every few for
-    from further get gets getting give got had has have having he her here hers him his how however i if in
-    into is it its itself just know let like make many may me might more most much must my need no nor not
-    now of off on once one only or other our ours out over own please point really right same say see
-    should so some such than thank thanks that the their theirs them then there these they thing things
-    think this those through to too try trying two under until up us use used using very want was way we
-    well were what when where which while who whom why will with would yes yet you your yours ive im dont
-    doesnt cant isnt id youre its thats theres whats hi hello help question questions""".split()
-)
+_STOPWORDS = """a about above after again against all also am an and any are as at be because been before being
+below between both but by can could did do does doing done down during each even ever every few for
+from further get gets getting give got had has have having he her here hers him his how however i if in
+into is it its itself just know let like make many may me might more most much must my need no nor not
+now of off on once one only or other our ours out over own please point really right same say see
+should so some such than thank thanks that the their theirs them then there these they thing things
+think this those through to too try trying two under until up us use used using very want was way we
+well were what when where which while who whom why will with would yes yet you your yours ive im dont
+doesnt cant isnt id youre its thats theres whats hi hello help question questions"""
+STOPWORDS = frozenset(_STOPWORDS.split())
 WORD = re.compile(r"[a-z0-9]+")
 
 

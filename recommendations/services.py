@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
@@ -177,7 +178,7 @@ def invite_tutor(*, question: Question, tutor: User, by: User) -> Invitation:
         raise ValidationError(NOT_OPEN, code="question_closed")
     invitation, created = Invitation.objects.get_or_create(question=question, tutor=tutor, defaults={"invited_by": by})
     if created:
-        transaction.on_commit(lambda: _tell_tutor(invitation))
+        transaction.on_commit(lambda: _tell_tutor(invitation), robust=True)  # a mail failure must not undo it
     return invitation
 
 
@@ -187,10 +188,9 @@ def _tell_tutor(invitation: Invitation) -> None:
     send_mail(
         subject=f"You're invited to bid: {question.title}",
         message=f"{question.student.get_short_name()} would like your help with “{question.title}”.\n"
-        f"See it and bid: {question.get_absolute_url()}",
+        f"See it and bid: {settings.SITE_URL}{question.get_absolute_url()}",
         from_email=None,
         recipient_list=[invitation.tutor.email],
-        fail_silently=True,
     )
 
 

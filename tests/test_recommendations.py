@@ -60,7 +60,9 @@ def tutor(email, name, subjects=(), levels=(), headline=""):
 
 def complete_job(question, tutor_user, staff, *, amount=400_000, stars=5):
     """Bid, accept, pay, deliver, approve and (if stars) review: a whole job, as the services do it."""
-    bid = bid_services.place_bid(question=question, tutor=tutor_user, amount=amount, message="I can.", delivery_hours=12)
+    bid = bid_services.place_bid(
+        question=question, tutor=tutor_user, amount=amount, message="I can.", delivery_hours=12
+    )
     engagement = engagement_services.accept_bid(bid=bid, by=question.student)
     engagement_services.mark_funded(engagement=engagement, by=staff)
     engagement_services.deliver_work(engagement=engagement, by=tutor_user, message="Done.")
@@ -165,7 +167,9 @@ def test_the_feed_makes_the_same_few_queries_for_1_and_many_questions(
 
 
 def suggested(client, question) -> list[str]:
-    return [card.tutor.full_name for card in client.get(reverse("question_tutors", args=[question.pk])).context["cards"]]
+    return [
+        card.tutor.full_name for card in client.get(reverse("question_tutors", args=[question.pk])).context["cards"]
+    ]
 
 
 def test_a_student_sees_tutors_who_could_help_with_why(client, calculus_history, ada, maths, sss3):
@@ -206,7 +210,9 @@ def test_a_brand_new_tutor_still_appears_for_a_matching_question(client, ada, st
         for n in range(3):
             complete_job(ask(ada, maths, sss3, f"Algebra {n}", "Quadratic equations and algebra."), veteran, staff)
         services.index_tutor(tutor=veteran)
-    tutor("fresh@example.com", "Fresh Face", subjects=[maths], levels=[sss3], headline="Algebra and quadratic equations")
+    tutor(
+        "fresh@example.com", "Fresh Face", subjects=[maths], levels=[sss3], headline="Algebra and quadratic equations"
+    )
     question = ask(ada, maths, sss3, "Quadratic equations by formula", "Solve the quadratic with the formula.")
     client.force_login(ada)
 
@@ -314,7 +320,9 @@ def test_the_price_range_ignores_disputed_refunded_cancelled_and_outliers(ada, b
 
 
 def complete_job_until_funded(question, tutor_user, staff, *, amount):
-    bid = bid_services.place_bid(question=question, tutor=tutor_user, amount=amount, message="I can.", delivery_hours=12)
+    bid = bid_services.place_bid(
+        question=question, tutor=tutor_user, amount=amount, message="I can.", delivery_hours=12
+    )
     engagement = engagement_services.accept_bid(bid=bid, by=question.student)
     return engagement_services.mark_funded(engagement=engagement, by=staff)
 
@@ -333,7 +341,9 @@ def test_a_subject_with_no_history_gets_a_rule_of_thumb_range(sss3):
 def test_the_posting_form_shows_a_price_hint_that_follows_the_fields(client, ada, maths, sss3):
     client.force_login(ada)
 
-    response = client.post(reverse("price_hint"), {"subject": maths.pk, "level": sss3.pk, "currency": "NGN", "body": "x"})
+    response = client.post(
+        reverse("price_hint"), {"subject": maths.pk, "level": sss3.pk, "currency": "NGN", "body": "x"}
+    )
 
     assert "Fair price: ₦" in response.text
     assert 'hx-post="/price-hint/"' in client.get(reverse("question_new")).text

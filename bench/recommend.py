@@ -75,6 +75,7 @@ def sentence(rng: random.Random, words: dict[str, list[str]], subject: str, leng
 
 
 def seed(rng: random.Random) -> None:
+    from django.contrib.auth.hashers import make_password
     from django.db import connection
     from django.utils import timezone
 
@@ -91,9 +92,16 @@ def seed(rng: random.Random) -> None:
     words = vocabulary(rng, [s.slug for s in subjects])
     now = timezone.now()
     print("seeding users ...", flush=True)
+    unusable = make_password(None)
     User.objects.bulk_create(
-        [User(email=f"s{n}@bench.test", full_name=f"Student {n}", role="student", password="!") for n in range(STUDENTS)]
-        + [User(email=f"t{n}@bench.test", full_name=f"Tutor {n}", role="tutor", password="!") for n in range(TUTORS)],
+        [
+            User(email=f"s{n}@bench.test", full_name=f"Student {n}", role="student", password=unusable)
+            for n in range(STUDENTS)
+        ]
+        + [
+            User(email=f"t{n}@bench.test", full_name=f"Tutor {n}", role="tutor", password=unusable)
+            for n in range(TUTORS)
+        ],
         batch_size=BATCH,
     )
     students = list(User.objects.filter(role="student").values_list("pk", flat=True))
@@ -122,7 +130,13 @@ def seed(rng: random.Random) -> None:
                 )
             )
         for question in Question.objects.bulk_create(batch):
-            counts_by_question.append((question.pk, question.subject.slug, text.term_counts(title=question.title, body=question.body, tags=[question.subject.slug])))
+            counts_by_question.append(
+                (
+                    question.pk,
+                    question.subject.slug,
+                    text.term_counts(title=question.title, body=question.body, tags=[question.subject.slug]),
+                )
+            )
     df = Counter(term for _, _, counts in counts_by_question for term in counts)
     idfs = {term: text.idf(freq, QUESTIONS) for term, freq in df.items()}
     TermStat.objects.bulk_create([TermStat(term=t, questions=c) for t, c in df.items()], batch_size=BATCH)
@@ -141,7 +155,7 @@ def seed(rng: random.Random) -> None:
     print("seeding tutors' histories ...", flush=True)
     slugs = list(by_subject)
     for start in range(0, TUTORS, 1000):
-        rows, postings = [], []
+        tutor_rows, tutor_postings = [], []
         for pk in tutors[start : start + 1000]:
             declared = rng.sample(slugs, k=rng.randint(1, 3))
             worked = rng.choice([0, 0, 1, 3, 8, 20, 60])
@@ -164,10 +178,10 @@ def seed(rng: random.Random) -> None:
                 "recent": rng.randint(0, worked),
                 "usual_price": {"NGN": rng.randint(20, 100) * 10_000},
             }
-            rows.append(TutorVector(tutor_id=pk, terms=profile, facts=facts, signature="bench"))
-            postings += [TutorTerm(tutor_id=pk, term=t, weight=w) for t, w in profile.items()]
-        TutorVector.objects.bulk_create(rows)
-        TutorTerm.objects.bulk_create(postings, batch_size=BATCH)
+            tutor_rows.append(TutorVector(tutor_id=pk, terms=profile, facts=facts, signature="bench"))
+            tutor_postings += [TutorTerm(tutor_id=pk, term=t, weight=w) for t, w in profile.items()]
+        TutorVector.objects.bulk_create(tutor_rows)
+        TutorTerm.objects.bulk_create(tutor_postings, batch_size=BATCH)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 
@@ -206,7 +220,7 @@ def main() -> None:
     from recommendations import queries
     from recommendations.models import TutorVector
 
-    rng = random.Random(7)
+    rng = random.Random(7)  # noqa: S311 - synthetic data, repeatable on purpose
     if args.reseed:
         reset()
     if Question.objects.count() < QUESTIONS:

@@ -204,8 +204,9 @@ def evaluate(directory: Path, methods: Iterable[str] = tuple(METHODS)) -> dict:
         rank = METHODS[name](train, test)
         positions = []
         for question in warm:
-            order = rank(question)
-            positions.append(order.index(question.accepted) + 1)
+            target = question.accepted
+            assert target is not None  # warm questions have an accepted answerer
+            positions.append(rank(question).index(target) + 1)
         result[name] = metrics(positions)
     result["cold_share"] = round((len(targets) - len(warm)) / len(targets), 4) if targets else 0.0
     result["test_questions"] = len(warm)

@@ -6,8 +6,9 @@ enqueued after a question is saved or a tutor's history changes, never while a p
 
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -74,7 +75,7 @@ def _profile_vector(profile: TutorProfile | None) -> text.Vector:
     return text.weigh(counts, idfs, default_idf=default)
 
 
-def _history_vector(bids: list[dict], completed: set[int], ratings: dict[int, int]) -> text.Vector:
+def _history_vector(bids: Sequence[Mapping[str, Any]], completed: set[int], ratings: dict[int, int]) -> text.Vector:
     vectors = dict(
         QuestionVector.objects.filter(question_id__in=[b["question_id"] for b in bids]).values_list(
             "question_id", "terms"
@@ -90,7 +91,7 @@ def _history_vector(bids: list[dict], completed: set[int], ratings: dict[int, in
     return total
 
 
-def _median_prices(engagements: list[dict]) -> dict[str, int]:
+def _median_prices(engagements: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     by_currency: dict[str, list[int]] = {}
     for row in engagements:
         if row["status"] == Engagement.Status.COMPLETED:

@@ -5,8 +5,7 @@ search engine) replaces it by implementing `Index` and naming it in RECOMMENDATI
 from typing import Protocol
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import Case, F, FloatField, Sum, Value, When
+from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -14,6 +13,11 @@ from recommendations import text
 from recommendations.models import QuestionTerm, QuestionVector, TermStat, TutorTerm, TutorVector
 
 QUERY_TERMS = 24  # the strongest terms of a query are enough to find candidates
+# Postings only find candidates (scoring reads the full vectors), so weak entries are left out:
+# a common word barely moves a question's score, yet would make its posting list huge.
+QUESTION_POSTING_MIN_WEIGHT = 0.05
+TUTOR_POSTINGS = 64
+PER_TERM = 150  # heaviest postings read per query term
 
 
 class Index(Protocol):
@@ -26,10 +30,6 @@ class Index(Protocol):
     def questions_for(self, vector: text.Vector, *, limit: int) -> dict[int, float]: ...
 
     def tutors_for(self, vector: text.Vector, *, limit: int) -> dict[int, float]: ...
-
-
-def _weights_case(items: list[tuple[str, float]]) -> Case:
-    return Case(*[When(term=term, then=Value(weight)) for term, weight in items], output_field=FloatField())
 
 
 def _strongest(vector: text.Vector) -> list[tuple[str, float]]:
@@ -62,7 +62,9 @@ class DatabaseIndex:
         )
         QuestionTerm.objects.filter(question_id=question_id).delete()
         QuestionTerm.objects.bulk_create(
-            QuestionTerm(question_id=question_id, term=term[:64], weight=weight) for term, weight in vector.items()
+            QuestionTerm(question_id=question_id, term=term[:64], weight=weight)
+            for term, weight in vector.items()
+            if weight >= QUESTION_POSTING_MIN_WEIGHT
         )
 
     @transaction.atomic
@@ -73,36 +75,40 @@ class DatabaseIndex:
         )
         TutorTerm.objects.filter(tutor_id=tutor_id).delete()
         TutorTerm.objects.bulk_create(
-            TutorTerm(tutor_id=tutor_id, term=term[:64], weight=weight) for term, weight in vector.items()
+            TutorTerm(tutor_id=tutor_id, term=term[:64], weight=weight)
+            for term, weight in text.top(vector, TUTOR_POSTINGS).items()
         )
 
     def questions_for(self, vector: text.Vector, *, limit: int) -> dict[int, float]:
-        """Open questions sharing the vector's strongest terms, with their dot product."""
-        items = _strongest(vector)
-        if not items:
-            return {}
-        rows = (
-            QuestionTerm.objects.filter(
-                term__in=[term for term, _ in items], question__status="open", question__deadline__gt=timezone.now()
-            )
-            .values("question_id")
-            .annotate(relevance=Sum(F("weight") * _weights_case(items)))
-            .order_by("-relevance", "-question_id")[:limit]
-        )
-        return {row["question_id"]: row["relevance"] for row in rows}
+        """Questions sharing the vector's strongest terms, with the dot product over those terms.
+        The caller keeps only open ones; closed questions' postings are pruned by the refresh."""
+        return _impact_ordered(QuestionTerm, "question_id", vector, limit)
 
     def tutors_for(self, vector: text.Vector, *, limit: int) -> dict[int, float]:
-        """Active tutors whose profile shares the vector's strongest terms, with their dot product."""
-        items = _strongest(vector)
-        if not items:
-            return {}
-        rows = (
-            TutorTerm.objects.filter(term__in=[term for term, _ in items], tutor__is_active=True, tutor__role="tutor")
-            .values("tutor_id")
-            .annotate(relevance=Sum(F("weight") * _weights_case(items)))
-            .order_by("-relevance", "tutor_id")[:limit]
-        )
-        return {row["tutor_id"]: row["relevance"] for row in rows}
+        """Tutors whose profile shares the vector's strongest terms, with the dot product."""
+        return _impact_ordered(TutorTerm, "tutor_id", vector, limit)
+
+
+def _impact_ordered(model: type[models.Model], key: str, vector: text.Vector, limit: int) -> dict[int, float]:
+    """For each strong query term, only its heaviest postings (one index range scan each, all in
+    one UNION ALL query): the cost grows with the query, not with the number of rows indexed."""
+    items = _strongest(vector)
+    if not items:
+        return {}
+    # Only our own table and column names are interpolated; every value is a parameter.
+    table = connection.ops.quote_name(model._meta.db_table)
+    one = (
+        f"SELECT * FROM (SELECT {key}, weight * %s FROM {table} "  # noqa: S608
+        "WHERE term = %s ORDER BY weight DESC LIMIT %s) AS t{n}"
+    )
+    sql = " UNION ALL ".join(one.format(n=n) for n in range(len(items)))
+    params = [value for term, weight in items for value in (weight, term, PER_TERM)]
+    totals: dict[int, float] = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for pk, contribution in cursor.fetchall():
+            totals[pk] = totals.get(pk, 0.0) + contribution
+    return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0]))[:limit])
 
 
 def get_index() -> Index:

@@ -26,7 +26,7 @@ class QuestionTerm(models.Model):
     weight = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["term", "question"], name="rec_qterm_term_idx")]
+        indexes = [models.Index(fields=["term", "-weight"], name="rec_qterm_impact_idx")]
 
     def __str__(self) -> str:
         return f"{self.term} in question {self.question_id}"
@@ -49,7 +49,7 @@ class TutorTerm(models.Model):
     weight = models.FloatField()
 
     class Meta:
-        indexes = [models.Index(fields=["term", "tutor"], name="rec_tterm_term_idx")]
+        indexes = [models.Index(fields=["term", "-weight"], name="rec_tterm_impact_idx")]
 
     def __str__(self) -> str:
         return f"{self.term} for tutor {self.tutor_id}"

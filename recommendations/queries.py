@@ -5,7 +5,7 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from recommendations.services import signature
 from recommendations.text import tag_term
 
 FEED_SIZE = 20
-TEXT_CANDIDATES = 200
+TEXT_CANDIDATES = 80
 SUBJECT_CANDIDATES = 60
 SUGGESTIONS = 5
 EXPLORE_SHARE = 0.2  # of the suggested tutors, this share goes to new tutors who fit well
@@ -75,13 +75,14 @@ def _open_vectors(tutor_id: int):
 
 def recommended_questions(row: TutorVector | None, tutor: User, *, size: int = FEED_SIZE) -> list[QuestionCard]:
     facts = tutor_facts(row) if row else TutorFacts(id=tutor.pk)
-    candidates = {}
     text_ids = get_index().questions_for(facts.profile, limit=TEXT_CANDIDATES) if facts.profile else {}
-    if text_ids:
-        candidates.update({v.question_id: v for v in _open_vectors(tutor.pk).filter(question_id__in=list(text_ids))})
-    by_subject = Q(question__subject__slug__in=list(facts.declared_subjects)) | Q(invited=True)
-    newest = _open_vectors(tutor.pk).filter(by_subject).order_by("-invited", "-question__created_at", "-question_id")
-    candidates.update({v.question_id: v for v in newest[:SUBJECT_CANDIDATES]})
+    invited = list(Invitation.objects.filter(tutor_id=tutor.pk).values_list("question_id", flat=True))
+    matched = _open_vectors(tutor.pk).filter(question_id__in=[*text_ids, *invited])
+    newest = _open_vectors(tutor.pk).filter(question__subject__slug__in=list(facts.declared_subjects))
+    candidates = {v.question_id: v for v in matched}
+    candidates.update(
+        {v.question_id: v for v in newest.order_by("-question__created_at", "-question_id")[:SUBJECT_CANDIDATES]}
+    )
     cards = []
     for vector in candidates.values():
         question = question_facts(vector.question, vector.terms)

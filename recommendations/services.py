@@ -24,7 +24,7 @@ from experthive.markup import plain_text
 from questions.models import Question
 from recommendations import text
 from recommendations.index import get_index
-from recommendations.models import Impression, Invitation, QuestionVector
+from recommendations.models import Impression, Invitation, QuestionTerm, QuestionVector
 from recommendations.ranking import Match
 from reviews.models import Review
 
@@ -261,7 +261,15 @@ def refresh(*, limit: int = 1000) -> dict[str, int]:
     for tutor in stale_tutors()[:limit]:
         index_tutor(tutor=tutor)
         indexed_tutors += 1
-    return {"questions": indexed_questions, "tutors": indexed_tutors, "outcomes": record_outcomes()}
+    # Closed questions keep their vector (history) but leave the postings, which find open ones.
+    closed = QuestionTerm.objects.exclude(question__in=Question.objects.open()).values_list("pk", flat=True)
+    pruned, _ = QuestionTerm.objects.filter(pk__in=list(closed[:100_000])).delete()
+    return {
+        "questions": indexed_questions,
+        "tutors": indexed_tutors,
+        "pruned": pruned,
+        "outcomes": record_outcomes(),
+    }
 
 
 def stale_tutors() -> list[User]:

@@ -376,3 +376,20 @@ def test_recommendation_pages_have_no_inline_script_or_style(client, ada, bola, 
     for response in pages:
         assert "style=" not in response.text
         assert "<script>" not in response.text
+
+
+def test_the_refresh_indexes_what_was_missed_and_prunes_closed_questions(ada, chen, maths, sss3):
+    from recommendations.models import QuestionTerm, QuestionVector, TutorVector
+
+    missed = question_services.post_question(
+        student=ada, title="Long division", body="Divide 144 by 12.", subject=maths, level=sss3,
+        deadline=in_hours(48), budget=500_000, currency="NGN",
+    )  # fmt: skip
+    closed = ask(ada, maths, sss3, "Cancelled one", "Fractions.")
+    question_services.cancel_question(question=closed, by=ada)
+
+    done = services.refresh()
+
+    assert done["questions"] == 1 and QuestionVector.objects.filter(question=missed).exists()
+    assert TutorVector.objects.filter(tutor=chen).exists()
+    assert not QuestionTerm.objects.filter(question=closed).exists()

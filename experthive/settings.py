@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "payments",
     "payments.sandbox",
     "reviews",
+    "recommendations",
     "demo",
 ]
 

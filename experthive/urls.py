@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("reviews.urls")),
     path("", include("notifications.urls")),
     path("", include("payments.urls")),
+    path("", include("recommendations.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.PAYMENTS_SANDBOX:  # the fake gateways: development, demo and tests only

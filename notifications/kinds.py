@@ -63,6 +63,14 @@ KINDS: dict[str, Kind] = {
             urgent=True,
         ),
         Kind(
+            "invited",
+            "A student invites me to bid",
+            '{student_name} invites you to bid on "{question_title}"',
+            'Expert Hive: {student_name} invites you to bid on "{question_title}". See it: {link}',
+            IMPORTANT,
+            roles=(TUTOR,),
+        ),
+        Kind(
             "question_taken",
             "A question I bid on went to another tutor",
             '"{question_title}" went to another tutor',

@@ -18,6 +18,7 @@ CONTEXT = {
     "url": "/questions/12/",
     "amount_display": "₦5,000",
     "tutor_name": "Bola Adeyemi",
+    "student_name": "Ada",
     "sender_name": "Ada Okonkwo",
     "subject_name": "Mathematics",
     "rating": 5,

@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "bidding",
     "engagements",
     "reviews",
+    "ninja",  # its templates and static files: the API docs page served locally
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("", include("bidding.urls")),
     path("", include("engagements.urls")),
     path("", include("reviews.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]

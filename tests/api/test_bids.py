@@ -52,7 +52,9 @@ def test_a_bid_with_missing_fields_is_a_422(as_bola, question):
 
 
 def test_a_second_bid_on_the_same_question_is_refused(as_bola, question, bola_bid):
-    response = as_bola.post(f"/questions/{question.pk}/bids", {"amount": 450_000, "message": "Again", "delivery_hours": 8})
+    response = as_bola.post(
+        f"/questions/{question.pk}/bids", {"amount": 450_000, "message": "Again", "delivery_hours": 8}
+    )
 
     assert response.status_code == 400
     assert error_code(response) == "already_bid"

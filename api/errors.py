@@ -30,7 +30,8 @@ def error_body(code: str, message: str, fields: dict[str, list[str]] | None = No
 def from_django(exc: DjangoValidationError) -> dict[str, Any]:
     """A service's ValidationError: its code when it has one, per-field messages under fields."""
     codes = {error.code for error in _flat(exc)}
-    code = codes.pop() if len(codes) == 1 and None not in codes else "invalid"
+    only = codes.pop() if len(codes) == 1 else None
+    code = only or "invalid"
     if hasattr(exc, "error_dict"):
         fields = {name: messages for name, messages in exc.message_dict.items() if name != NON_FIELD_ERRORS}
         return error_body(code, " ".join(exc.messages) or CHECK_FIELDS, fields)

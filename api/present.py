@@ -43,7 +43,7 @@ def _question_fields(question: Question) -> dict:
         "status": question.status,
         "is_open": question.is_open,
         "bid_count": question.bid_count,
-        "lowest_bid": s.money(question.lowest_bid, question.currency),
+        "lowest_bid": s.money_or_none(question.lowest_bid, question.currency),
         "created_at": question.created_at,
         "updated_at": question.updated_at,
     }

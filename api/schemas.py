@@ -52,10 +52,12 @@ class Money(Schema):
     display: str = Field(description='Formatted for people, e.g. "₦5,000".')
 
 
-def money(amount: int | None, currency: str) -> Money | None:
-    if amount is None:
-        return None
+def money(amount: int, currency: str) -> Money:
     return Money(amount=amount, currency=currency, display=format_money(amount, currency))
+
+
+def money_or_none(amount: int | None, currency: str) -> Money | None:
+    return None if amount is None else money(amount, currency)
 
 
 class CatalogRef(Schema):

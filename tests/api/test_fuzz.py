@@ -20,7 +20,7 @@ from experthive.wsgi import application
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = 6
+EXAMPLES = 5
 
 
 @contextmanager
@@ -68,11 +68,10 @@ def exercise(operation, user, mode: GenerationMode, path_parameters: dict) -> No
 
 @pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
 def test_no_generated_request_causes_a_server_error(ada, bola, delivered, mode):
+    # Valid requests aim at real objects so they reach the services; invalid ones may break the ids too.
+    ids = real_ids(delivered) if mode == GenerationMode.POSITIVE else {}
     with one_connection():
         schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", application)
-        ids = real_ids(delivered)
         for user in (ada, bola):
             for result in schema.get_all_operations():
-                operation = result.ok()
-                exercise(operation, user, mode, {})
-                exercise(operation, user, mode, ids)
+                exercise(result.ok(), user, mode, ids)

@@ -44,6 +44,16 @@ def _flat(exc: DjangoValidationError) -> list[DjangoValidationError]:
     return exc.error_list
 
 
+FILE_CHECKS = {"empty", "too_big", "file_type"}
+
+
+def on_field(exc: DjangoValidationError, field: str) -> DjangoValidationError:
+    """A file check's error, put on the field that carried the files (state errors stay as they are)."""
+    if hasattr(exc, "error_dict") or not {error.code for error in exc.error_list} <= FILE_CHECKS:
+        return exc
+    return DjangoValidationError({field: exc.error_list})
+
+
 def field_name(location: list | tuple) -> str:
     """("body", "payload", "title") -> "title"; ("query", "limit") -> "limit"."""
     parts = [str(part) for part in location[1:] if part not in SCHEMA_PARAMS]

@@ -194,6 +194,11 @@ class ReasonIn(Schema):
     reason: Reason = ""
 
 
+def reason(payload: ReasonIn | None) -> str:
+    """The body is optional: an empty POST means no reason given."""
+    return payload.reason if payload else ""
+
+
 # --- Bids ----------------------------------------------------------------------------------------
 
 

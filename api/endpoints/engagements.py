@@ -3,12 +3,12 @@ cancel, and the student's review at the end."""
 
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Query, Router, Status, UploadedFile
+from ninja import Body, File, Form, Query, Router, Status, UploadedFile
 
 from api import present
 from api import schemas as s
 from api.auth import caller
-from api.endpoints.questions import _on_field
+from api.errors import on_field
 from api.pagination import paginate
 from engagements import services
 from engagements.access import get_delivery_file_for, get_engagement_for
@@ -17,6 +17,8 @@ from reviews import services as review_services
 from reviews.models import Review
 
 router = Router(tags=["engagements"])
+
+NO_MESSAGE = Form("")  # a delivery may be files alone
 
 
 @router.get("/engagements", response={200: s.EngagementPage, **s.ERRORS})
@@ -54,7 +56,7 @@ def read_engagement(request: HttpRequest, engagement_id: int = s.object_id("enga
 @router.post("/engagements/{engagement_id}/deliver", response={201: s.EngagementDetailOut, **s.ERRORS})
 def deliver_work(
     request: HttpRequest,
-    message: Form[s.DeliveryText] = "",
+    message: s.DeliveryText = NO_MESSAGE,
     files: File[list[UploadedFile]] = None,  # type: ignore[assignment]  # files are optional
     engagement_id: int = s.object_id("engagement"),
 ):
@@ -63,7 +65,7 @@ def deliver_work(
     try:
         services.deliver_work(engagement=engagement, by=caller(request), message=message, files=files or [])
     except ValidationError as exc:
-        raise _on_field(exc, "files") from exc
+        raise on_field(exc, "files") from exc
     return Status(201, _detail(request, engagement_id))
 
 
@@ -76,26 +78,32 @@ def approve_work(request: HttpRequest, engagement_id: int = s.object_id("engagem
 
 
 @router.post("/engagements/{engagement_id}/revision", response={200: s.EngagementDetailOut, **s.ERRORS})
-def request_revision(request: HttpRequest, payload: s.ReasonIn, engagement_id: int = s.object_id("engagement")):
+def request_revision(
+    request: HttpRequest, payload: Body[s.ReasonIn | None] = None, engagement_id: int = s.object_id("engagement")
+):
     """The student sends delivered work back, saying what to change (a limited number of times)."""
     engagement = get_engagement_for(caller(request), engagement_id)
-    services.request_revision(engagement=engagement, by=caller(request), reason=payload.reason)
+    services.request_revision(engagement=engagement, by=caller(request), reason=s.reason(payload))
     return _detail(request, engagement_id)
 
 
 @router.post("/engagements/{engagement_id}/dispute", response={200: s.EngagementDetailOut, **s.ERRORS})
-def open_dispute(request: HttpRequest, payload: s.ReasonIn, engagement_id: int = s.object_id("engagement")):
+def open_dispute(
+    request: HttpRequest, payload: Body[s.ReasonIn | None] = None, engagement_id: int = s.object_id("engagement")
+):
     """Either side asks staff to decide."""
     engagement = get_engagement_for(caller(request), engagement_id)
-    services.open_dispute(engagement=engagement, by=caller(request), reason=payload.reason)
+    services.open_dispute(engagement=engagement, by=caller(request), reason=s.reason(payload))
     return _detail(request, engagement_id)
 
 
 @router.post("/engagements/{engagement_id}/cancel", response={200: s.EngagementDetailOut, **s.ERRORS})
-def cancel_engagement(request: HttpRequest, payload: s.ReasonIn, engagement_id: int = s.object_id("engagement")):
+def cancel_engagement(
+    request: HttpRequest, payload: Body[s.ReasonIn | None] = None, engagement_id: int = s.object_id("engagement")
+):
     """Before payment either side; after it the tutor, or the student once the work is overdue."""
     engagement = get_engagement_for(caller(request), engagement_id)
-    services.cancel_engagement(engagement=engagement, by=caller(request), reason=payload.reason)
+    services.cancel_engagement(engagement=engagement, by=caller(request), reason=s.reason(payload))
     return _detail(request, engagement_id)
 
 

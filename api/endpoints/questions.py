@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest
-from ninja import File, Query, Router, Status, UploadedFile
+from ninja import Body, File, Query, Router, Status, UploadedFile
 
 from api import present
 from api import schemas as s
 from api.auth import caller
+from api.errors import on_field
 from api.pagination import paginate
 from catalog.models import Level, Subject
 from questions import services
@@ -110,10 +111,12 @@ def update_question(request: HttpRequest, payload: s.QuestionPatch, question_id:
 
 
 @router.post("/questions/{question_id}/cancel", response={200: s.QuestionDetailOut, **s.ERRORS})
-def cancel_question(request: HttpRequest, payload: s.ReasonIn, question_id: int = s.object_id("question")):
+def cancel_question(
+    request: HttpRequest, payload: Body[s.ReasonIn | None] = None, question_id: int = s.object_id("question")
+):
     """Cancel an open question (an accepted one is cancelled from its engagement)."""
     question = get_own_question(caller(request), question_id)
-    services.cancel_question(question=question, by=caller(request), reason=payload.reason)
+    services.cancel_question(question=question, by=caller(request), reason=s.reason(payload))
     return _detail(get_question_for(caller(request), question_id), request)
 
 
@@ -126,7 +129,7 @@ def attach_files(request: HttpRequest, files: File[list[UploadedFile]], question
     try:
         services.add_attachments(question=question, by=caller(request), files=files)
     except ValidationError as exc:
-        raise _on_field(exc, "files") from exc
+        raise on_field(exc, "files") from exc
     return Status(201, _detail(question, request))
 
 
@@ -137,13 +140,3 @@ def download_attachment(request: HttpRequest, attachment_id: int = s.object_id("
     return FileResponse(
         item.file.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
     )
-
-
-FILE_CHECKS = {"empty", "too_big", "file_type"}
-
-
-def _on_field(exc: ValidationError, field: str) -> ValidationError:
-    """A file check's error, put on the field that carried the files (state errors stay as they are)."""
-    if hasattr(exc, "error_dict") or not {error.code for error in exc.error_list} <= FILE_CHECKS:
-        return exc
-    return ValidationError({field: exc.error_list})

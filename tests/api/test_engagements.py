@@ -151,3 +151,10 @@ def test_a_tutors_public_profile_needs_no_login(anonymous, bola, completed):
 
 def test_a_student_has_no_tutor_profile(anonymous, ada):
     assert anonymous.get(f"/tutors/{ada.pk}").status_code == 404
+
+
+def test_a_delivery_may_be_files_alone(as_bola, funded):
+    response = as_bola.upload(f"/engagements/{funded.pk}/deliver", {"files": [pdf("answer.pdf")]})
+
+    assert response.status_code == 201
+    assert response.json()["deliveries"][0]["message"] == ""

@@ -217,3 +217,11 @@ def test_a_student_lists_her_own_questions_whatever_their_status(as_ada, questio
 
     assert [item["status"] for item in as_ada.get("/questions/mine").json()["items"]] == ["cancelled"]
     assert as_dayo.get("/questions/mine").json()["items"] == []
+
+
+def test_a_cancel_needs_no_body(as_ada, question):
+    response = as_ada.client.post(
+        f"/api/v1/questions/{question.pk}/cancel", "", content_type="application/json", headers=as_ada._headers()
+    )
+
+    assert response.json()["status"] == "cancelled"

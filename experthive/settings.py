@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "reviews",
     "recommendations",
     "demo",
+    "ninja",  # its templates and static files: the API docs page served locally
+    "api",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("payments.urls")),
     path("", include("recommendations.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.PAYMENTS_SANDBOX:  # the fake gateways: development, demo and tests only

@@ -226,7 +226,6 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
     stats.on_time_count += int(on_time)
     stats.save(update_fields=["completed_count", "on_time_count"])
-    _tell(engagement.tutor, "work_approved", engagement, amount_display=_amount(engagement))
 
 
 def _amount(engagement: Engagement) -> str:

@@ -105,3 +105,10 @@ def test_a_rolled_back_bid_notifies_nobody(question, bola, ada):
         raise RuntimeError("the request failed after the bid")
 
     assert kinds_for(ada) == []
+
+
+def test_the_tutor_hears_of_the_share_released_after_commission(completed, bola):
+    approved = Notification.objects.get(user=bola, kind="work_approved")
+
+    # ₦4,000 less the ₦600 commission (15%, above the ₦500 minimum).
+    assert approved.title == 'Work approved: ₦3,400 released for "Solve a quadratic equation"'

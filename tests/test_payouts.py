@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from notifications.models import Notification
 from payments import ledger, services
 from payments.models import Account, BankAccount, Payout
 from payments.sandbox.core import inject_fault
@@ -97,6 +98,7 @@ def test_a_payout_goes_out_as_a_transfer_and_shows_paid(client, bola, completed,
     assert available(bola) == 0
     assert SandboxTransfer.objects.get().amount == 340_000
     assert ledger.totals_by_currency() == {"NGN": 0}
+    assert Notification.objects.filter(user=bola, kind="payout_sent", title__contains="₦3,400").exists()
 
 
 def test_a_payout_above_the_available_balance_is_refused(client, bola, completed):
@@ -133,6 +135,7 @@ def test_a_failed_transfer_returns_the_money_to_the_balance(
     assert "Failed, returned to your balance" in page
     assert "Available</dt><dd>₦3,400" in page
     assert available(bola) == 340_000
+    assert Notification.objects.filter(user=bola, kind="payout_failed").exists()
 
 
 def test_a_timeout_while_paying_out_is_recovered_without_paying_twice(

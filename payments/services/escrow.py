@@ -15,6 +15,7 @@ from accounts.models import User
 from engagements import services as engagement_services
 from engagements.models import Engagement
 from experthive.money import format_money
+from notifications.services import notify
 from payments import ledger
 from payments.gateways import GatewayError, get_gateway
 from payments.models import Account, Escrow, Refund
@@ -107,6 +108,15 @@ def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) ->
             ledger.Leg(Account.PLATFORM_REVENUE, commission),
         ],
     )
+    if escrow.to_tutor:
+        # The tutor hears what reached their balance: their share after commission.
+        notify(
+            engagement.tutor,
+            "work_approved",
+            amount_display=format_money(escrow.to_tutor, escrow.currency),
+            question_title=engagement.question.title,
+            url=engagement.get_absolute_url(),
+        )
     if to_student:
         refund = Refund.objects.create(
             payment=escrow.payment, escrow=escrow, amount=to_student, currency=escrow.currency, reason=reason[:300]

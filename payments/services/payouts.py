@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
 from experthive.money import format_money
+from notifications.services import notify
 from payments import ledger
 from payments.gateways import GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Bank, TransferResult
@@ -170,12 +172,24 @@ def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
         payout.move_to(Payout.Status.PAID, note="the bank confirmed the transfer")
         payout.paid_at = timezone.now()
         _post_payout(payout, to=Account.TUTOR_PAID_OUT)
+        notify(payout.tutor, "payout_sent", amount_display=_display(payout), url=reverse("earnings"))
     elif result.status == "failed":
         payout.move_to(Payout.Status.FAILED, note=result.message or "the transfer failed")
         payout.failure_reason = result.message[:300] or "The bank refused the transfer."
         _post_payout(payout, to=Account.TUTOR_AVAILABLE)
+        notify(
+            payout.tutor,
+            "payout_failed",
+            amount_display=_display(payout),
+            reason=payout.failure_reason[:60],
+            url=reverse("earnings"),
+        )
     payout.save()
     return payout
+
+
+def _display(payout: Payout) -> str:
+    return format_money(payout.amount, payout.currency)
 
 
 def _post_payout(payout: Payout, *, to: str) -> None:

@@ -42,7 +42,9 @@ def question_detail(request, pk, bid_form=None):
         "attach_form": AttachForm() if question.student_id == user.pk and question.is_editable else None,
         "engagement": question.engagements.exclude(status="cancelled").first(),
     }
-    return render(request, "bidding/question_detail.html", context, status=status_for(bid_form) if bid_form else 200)
+    # ?partial=board: just the bids, for the live bid board to swap in when a bid changes.
+    template = "bidding/question_detail.html" + ("#board" if request.GET.get("partial") == "board" else "")
+    return render(request, template, context, status=status_for(bid_form) if bid_form else 200)
 
 
 @login_required

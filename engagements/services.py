@@ -15,11 +15,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
+from bidding.services import announce_bid
 from engagements.models import Delivery, DeliveryFile, Engagement
 from experthive.markup import render_markdown
 from experthive.uploads import check_upload
 from questions.models import Question
-from questions.services import expire_overdue_questions
+from questions.services import announce_question, expire_overdue_questions
 
 NOT_YOUR_QUESTION = "Only the student who posted the question can accept a bid."
 BID_NOT_LIVE = "This bid is no longer available."
@@ -63,6 +64,8 @@ def accept_bid(*, bid: Bid, by: User) -> Engagement:
     bid.save(update_fields=["status", "updated_at"])
     question.move_to(Question.Status.ASSIGNED, by=by, note=f"accepted bid {bid.pk}")
     question.save(update_fields=["status", "updated_at"])
+    announce_bid(bid, change="accepted")
+    announce_question(question)
     now = timezone.now()
     return Engagement.objects.create(
         question=question,
@@ -205,6 +208,7 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     question = engagement.question
     question.move_to(Question.Status.COMPLETED, by=by)
     question.save(update_fields=["status", "updated_at"])
+    announce_question(question)
     stats, _ = TutorStats.objects.select_for_update().get_or_create(tutor_id=engagement.tutor_id)
     stats.completed_count += 1
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
@@ -221,6 +225,7 @@ def _end_question(engagement: Engagement, *, by: User | None, reopen: bool) -> N
     reopen = reopen and question.deadline > timezone.now()
     question.move_to(Question.Status.OPEN if reopen else Question.Status.CANCELLED, by=by)
     question.save(update_fields=["status", "updated_at"])
+    announce_question(question)
 
 
 def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("bidding.urls")),
     path("", include("engagements.urls")),
+    path("", include("chat.urls")),
     path("", include("reviews.urls")),
     path("admin/", admin.site.urls),
 ]

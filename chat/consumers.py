@@ -60,10 +60,10 @@ class ChatConsumer(LiveConsumer):
         head, marks = await db(self._state)()
         after = _query_int(self.scope, "after")
         self.sent_seq = head if after is None else min(after, head)
-        await self.send_json({"type": "ready", "seq": head, "read": {str(k): v for k, v in marks.items()}})
-        await self.send_backlog()
         if self.can_write:
             await self.announce_presence(online=True, hello=True)
+        await self.send_json({"type": "ready", "seq": head, "read": {str(k): v for k, v in marks.items()}})
+        await self.send_backlog()
 
     async def closing(self) -> None:
         if self.can_write:

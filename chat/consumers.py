@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from chat import access, services
 from chat.models import Conversation, Message
-from chat.payloads import message_payload
+from chat.payloads import error_code, message_payload
 from experthive.consumers import LiveConsumer
 from experthive.realtime import conversation_group, question_group, user_group
 from questions.access import can_see_question
@@ -120,7 +120,7 @@ class ChatConsumer(LiveConsumer):
                 conversation=self.conversation, by=self.user, text=text, client_id=client_id
             )
         except ValidationError as exc:
-            await self.send_error(exc.code or "invalid", " ".join(exc.messages), client_id=client_id)
+            await self.send_error(error_code(exc), " ".join(exc.messages), client_id=client_id)
             return
         except PermissionDenied as exc:
             await self.send_error("forbidden", str(exc), client_id=client_id)

@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
+
 from chat.models import Message, MessageFile
 
 
@@ -23,3 +25,11 @@ def message_payload(message: Message, files: list[MessageFile] | None = None) ->
         "created_at": message.created_at.isoformat(),
         "files": [file_payload(file) for file in files],
     }
+
+
+def error_code(exc: ValidationError) -> str:
+    """The first code a service gave (a per-field error keeps its codes on the inner errors)."""
+    codes = [error.code for error in exc.error_list] if hasattr(exc, "error_list") else []
+    if hasattr(exc, "error_dict"):
+        codes = [error.code for errors in exc.error_dict.values() for error in errors]
+    return next((code for code in codes if code), "invalid")

@@ -85,14 +85,14 @@ def post_message(
     _check_message(text=text, files=files, client_id=client_id)
     if existing := _already_posted(conversation, by, client_id):
         return existing
-    if conversation.bid.status == Bid.Status.WITHDRAWN:
-        raise ValidationError(BID_WITHDRAWN, code="closed")
     if not limits.allow_message(by.pk):
         raise ValidationError(RATE_LIMITED, code="rate_limited")
     checked = [(upload, check_upload(upload)) for upload in files]
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     if existing := _already_posted(conversation, by, client_id):  # a twin won the lock
         return existing
+    if Bid.objects.filter(pk=conversation.bid_id, status=Bid.Status.WITHDRAWN).exists():
+        raise ValidationError(BID_WITHDRAWN, code="closed")
     message = _store(conversation, by=by, text=text, client_id=client_id)
     stored = [_store_file(message, upload, content_type) for upload, content_type in checked]
     _announce(conversation, message, stored)

@@ -13,7 +13,7 @@ from chat import access, services
 from chat.forms import MessageForm
 from chat.masking import NOTICE
 from chat.models import Conversation, Message, Participant
-from chat.payloads import message_payload
+from chat.payloads import error_code, message_payload
 from experthive.forms import add_service_errors
 
 PAGE = 50
@@ -167,9 +167,9 @@ def _api_post(request, conversation: Conversation) -> JsonResponse:
             client_id=str(body.get("client_id", "")),
         )
     except ValidationError as exc:
-        status = 429 if exc.code == "rate_limited" else 400
+        code = error_code(exc)
         fields = exc.message_dict if hasattr(exc, "error_dict") else {}
-        return api_error(exc.code or "invalid", " ".join(exc.messages), status, fields)
+        return api_error(code, " ".join(exc.messages), 429 if code == "rate_limited" else 400, fields)
     except PermissionDenied as exc:
         return api_error("forbidden", str(exc), 403)
     data = {"message": message_payload(message), "notice": NOTICE if message.masked else None}

@@ -26,6 +26,8 @@ def _fast_and_offline(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Background tasks run inline, inside the test.
     settings.TASKS = {"default": {"BACKEND": settings.TASK_BACKENDS["immediate"]}}
+    # The chat's per-user cap counts in the cache, which outlives a test; tests of the cap lower it.
+    settings.CHAT_RATE_LIMIT = 10_000
 
 
 @pytest.fixture(autouse=True)

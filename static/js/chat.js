@@ -34,7 +34,7 @@ function startChat(root) {
   let typingTimer;
   let lastTypingSent = 0;
 
-  const timeFormat = new Intl.DateTimeFormat(undefined, { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  const timeFormat = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hour12: false });
 
   function render(message) {
     const mine = message.sender === me;

@@ -75,9 +75,8 @@ class ChatConsumer(LiveConsumer):
         return {"type": "heartbeat", "seq": self.sent_seq}
 
     def _state(self) -> tuple[int, dict[int, int]]:
-        assert self.conversation is not None
-        head = Conversation.objects.values_list("last_seq", flat=True).get(pk=self.conversation.pk)
-        return head, services.read_marks(self.conversation)
+        assert self.conversation is not None  # loaded by the access check just now: its head is fresh
+        return self.conversation.last_seq, services.read_marks(self.conversation)
 
     def _missed(self, after: int) -> list[dict[str, Any]]:
         messages = Message.objects.filter(conversation=self.conversation).after(after, BACKLOG_PAGE)
@@ -146,7 +145,7 @@ class ChatConsumer(LiveConsumer):
 
     async def group_event(self, event: dict[str, Any]) -> None:
         assert self.conversation is not None
-        await self.channel_layer.group_send(conversation_group(self.conversation.pk), event)
+        await self.layer_call(self.channel_layer.group_send, conversation_group(self.conversation.pk), event)
 
     # --- Events from the group -----------------------------------------------------------------
     async def chat_message(self, event) -> None:

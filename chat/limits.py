@@ -1,9 +1,12 @@
 """A per-user cap on messages, shared by every process through the cache (Redis in production)."""
 
+import logging
 import time
 
 from django.conf import settings
 from django.core.cache import cache
+
+logger = logging.getLogger(__name__)
 
 
 def _key(user_id: int) -> str:
@@ -13,12 +16,19 @@ def _key(user_id: int) -> str:
 
 def allow_message(user_id: int) -> bool:
     """Count one message; False once the user is over the limit for this window."""
-    key = _key(user_id)
-    cache.add(key, 0, timeout=settings.CHAT_RATE_WINDOW_SECONDS * 2)
     try:
-        return cache.incr(key) <= settings.CHAT_RATE_LIMIT
-    except ValueError:  # the key expired between add and incr: a fresh window
+        return _count(_key(user_id)) <= settings.CHAT_RATE_LIMIT
+    except Exception:  # the cache (Redis) is down: chat goes on, the cap waits for it to return
+        logger.warning("Chat rate limit skipped: the cache is unavailable.", exc_info=True)
         return True
+
+
+def _count(key: str) -> int:
+    try:
+        return cache.incr(key)
+    except ValueError:  # the first message of this window
+        cache.add(key, 0, timeout=settings.CHAT_RATE_WINDOW_SECONDS * 2)
+        return cache.incr(key)
 
 
 def reset(user_id: int) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from accounts.models import User
@@ -70,10 +71,6 @@ def _check_message(*, text: str, files: Sequence[UploadedFile], client_id: str) 
         raise ValidationError({"attachments": TOO_MANY_FILES.format(count=MAX_FILES)}, code="too_many_files")
 
 
-def _already_posted(conversation: Conversation, by: User, client_id: str) -> Message | None:
-    return Message.objects.filter(conversation=conversation, sender=by, client_id=client_id).first()
-
-
 @transaction.atomic
 def post_message(
     *, conversation: Conversation, by: User, text: str, files: Sequence[UploadedFile] = (), client_id: str
@@ -83,25 +80,34 @@ def post_message(
         raise PermissionDenied(ONLY_PARTIES)
     text, client_id = text.strip(), client_id.strip()
     _check_message(text=text, files=files, client_id=client_id)
-    if existing := _already_posted(conversation, by, client_id):
-        return existing
+    checked = [(upload, check_upload(upload)) for upload in files]
+    locked = _lock(conversation)
+    if existing := Message.objects.filter(conversation=locked, sender=by, client_id=client_id).first():
+        return existing  # a re-send after a reconnect, or a double click
+    if locked.bid_status == Bid.Status.WITHDRAWN:
+        raise ValidationError(BID_WITHDRAWN, code="closed")
     if not limits.allow_message(by.pk):
         raise ValidationError(RATE_LIMITED, code="rate_limited")
-    checked = [(upload, check_upload(upload)) for upload in files]
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if existing := _already_posted(conversation, by, client_id):  # a twin won the lock
-        return existing
-    if Bid.objects.filter(pk=conversation.bid_id, status=Bid.Status.WITHDRAWN).exists():
-        raise ValidationError(BID_WITHDRAWN, code="closed")
-    message = _store(conversation, by=by, text=text, client_id=client_id)
+    message = _store(locked, by=by, text=text, client_id=client_id, mask=not locked.funded)
     stored = [_store_file(message, upload, content_type) for upload, content_type in checked]
-    _announce(conversation, message, stored)
+    _announce(locked, message, stored)
     return message
 
 
-def _store(conversation: Conversation, *, by: User, text: str, client_id: str) -> Message:
+def _lock(conversation: Conversation) -> Conversation:
+    """The conversation row locked (sequence numbers are handed out under it), with what the
+    rules need in the same query: the bid's status and whether the engagement is paid."""
+    paid = Engagement.objects.filter(bid_id=OuterRef("bid_id"), funded_at__isnull=False)
+    return (
+        Conversation.objects.select_for_update(of=("self",))
+        .annotate(bid_status=F("bid__status"), funded=Exists(paid))
+        .get(pk=conversation.pk)
+    )
+
+
+def _store(conversation: Conversation, *, by: User, text: str, client_id: str, mask: bool) -> Message:
     masked = False
-    if text and not is_funded(conversation):
+    if text and mask:
         text, masked = mask_contacts(text)
     now = timezone.now()
     conversation.last_seq += 1
@@ -134,10 +140,12 @@ def _store_file(message: Message, upload: UploadedFile, content_type: str) -> Me
 
 def _announce(conversation: Conversation, message: Message, files: list[MessageFile]) -> None:
     payload = message_payload(message, files)
-    broadcast_after_commit(conversation_group(conversation.pk), {"type": "chat.message", "message": payload})
-    for user_id in conversation.party_ids():
-        if user_id != message.sender_id:
-            broadcast_after_commit(user_group(user_id), {"type": "counts.changed"})
+    others = [user_id for user_id in conversation.party_ids() if user_id != message.sender_id]
+    broadcast_after_commit(
+        conversation_group(conversation.pk),
+        {"type": "chat.message", "message": payload},
+        *[(user_group(user_id), {"type": "counts.changed"}) for user_id in others],
+    )
 
 
 @transaction.atomic
@@ -150,8 +158,9 @@ def mark_read(*, conversation: Conversation, by: User, seq: int) -> int:
     )
     if moved:
         event = {"type": "chat.read", "user": by.pk, "seq": seq}
-        broadcast_after_commit(conversation_group(conversation.pk), event)
-        broadcast_after_commit(user_group(by.pk), {"type": "counts.changed"})
+        broadcast_after_commit(
+            conversation_group(conversation.pk), event, (user_group(by.pk), {"type": "counts.changed"})
+        )
     return seq if moved else read_marks(conversation).get(by.pk, 0)
 
 

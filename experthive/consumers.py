@@ -71,7 +71,7 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.joined = self.stream_groups()
         for group in self.joined:
-            await self.channel_layer.group_add(group, self.channel_name)
+            await self.layer_call(self.channel_layer.group_add, group, self.channel_name)
         self.opened = True
         self.beat = asyncio.create_task(self.heartbeats())
         await self.opening()
@@ -82,8 +82,16 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.opened = False
         self.beat.cancel()
         for group in self.joined:
-            await self.channel_layer.group_discard(group, self.channel_name)
+            await self.layer_call(self.channel_layer.group_discard, group, self.channel_name)
         await self.closing()
+
+    async def layer_call(self, method, *args) -> None:
+        """The channel layer only speeds delivery: when Redis is away the socket stays up and the
+        heartbeat resync delivers from the database instead."""
+        try:
+            await method(*args)
+        except Exception:
+            logger.warning("Channel layer call %s failed", getattr(method, "__name__", method), exc_info=True)
 
     # --- What streams fill in -------------------------------------------------------------
     async def authorise(self) -> bool:

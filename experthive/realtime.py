@@ -29,16 +29,27 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
-def broadcast_after_commit(group: str, event: dict[str, Any]) -> None:
-    """Send `event` to `group` once the current transaction commits (at once outside one)."""
-    transaction.on_commit(lambda: broadcast(group, event))
+def broadcast_after_commit(group: str, event: dict[str, Any], *more: tuple[str, dict[str, Any]]) -> None:
+    """Send `event` to `group` (and any more (group, event) pairs) once the current transaction
+    commits, or at once outside one. Pairs given together go out in one hop to the event loop."""
+    sends = [(group, event), *more]
+    transaction.on_commit(lambda: broadcast_all(sends))
 
 
 def broadcast(group: str, event: dict[str, Any]) -> None:
+    broadcast_all([(group, event)])
+
+
+def broadcast_all(sends: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, event)
+        async_to_sync(_send_all)(layer, sends)
     except Exception:  # a broken layer must not undo or fail a committed write
-        logger.warning("Broadcast to %s failed; clients will catch up on resume.", group, exc_info=True)
+        logger.warning("Broadcast to %s failed; clients catch up on resume.", [g for g, _ in sends], exc_info=True)
+
+
+async def _send_all(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:
+    for group, event in sends:
+        await layer.group_send(group, event)

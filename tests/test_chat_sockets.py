@@ -270,7 +270,7 @@ async def test_a_message_whose_broadcast_was_lost_arrives_with_the_next_heartbea
 ):
     settings.WEBSOCKET_HEARTBEAT_SECONDS = 0.5
     student = await open_socket(chat(conversation), ada)
-    monkeypatch.setattr("experthive.realtime.broadcast", lambda group, event: None)  # the layer is down
+    monkeypatch.setattr("experthive.realtime.broadcast_all", lambda sends: None)  # the layer is down
 
     await post(conversation=conversation, by=bola, text="sent while Redis restarted", client_id="bola-0000001")
     recovered = await receive(student, "message", timeout=3)

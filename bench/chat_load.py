@@ -235,10 +235,11 @@ def sessions_for(conversations) -> list[tuple[int, int, int, str, str]]:
     return out
 
 
-def stored_messages() -> list[tuple[int, int, int]]:
+def stored_messages(conversations: list[int]) -> list[tuple[int, int, int]]:
     from chat.models import Message
 
-    return list(Message.objects.values_list("conversation_id", "seq", "sender_id"))
+    rows = Message.objects.filter(conversation_id__in=conversations)
+    return list(rows.values_list("conversation_id", "seq", "sender_id"))
 
 
 # --- The clients ---------------------------------------------------------------------------------
@@ -419,7 +420,7 @@ async def main_async(args, plan, servers, redis_box) -> dict:
     delivered_in_window = run.delivered
     from asgiref.sync import sync_to_async
 
-    stored = await sync_to_async(stored_messages)()
+    stored = await sync_to_async(stored_messages)(list(parties))
     lost_before = lost_and_unseen(clients_by_key, stored, parties)
     await asyncio.gather(*(c.resume() for c in clients), return_exceptions=True)
     await asyncio.sleep(5)

@@ -71,8 +71,14 @@ class ChatConsumer(LiveConsumer):
 
     async def heartbeat(self) -> dict[str, Any]:
         # Also a safety net: anything whose broadcast was lost (Redis restarting) is sent now.
-        await self.send_backlog()
+        # A one-row read of the head first, so a quiet conversation costs almost nothing.
+        if await db(self._head)() > self.sent_seq:
+            await self.send_backlog()
         return {"type": "heartbeat", "seq": self.sent_seq}
+
+    def _head(self) -> int:
+        assert self.conversation is not None
+        return Conversation.objects.values_list("last_seq", flat=True).get(pk=self.conversation.pk)
 
     def _state(self) -> tuple[int, dict[int, int]]:
         assert self.conversation is not None  # loaded by the access check just now: its head is fresh

@@ -24,11 +24,14 @@ def allow_message(user_id: int) -> bool:
 
 
 def _count(key: str) -> int:
-    try:
-        return cache.incr(key)
-    except ValueError:  # the first message of this window
-        cache.add(key, 0, timeout=settings.CHAT_RATE_WINDOW_SECONDS * 2)
-        return cache.incr(key)
+    ttl = settings.CHAT_RATE_WINDOW_SECONDS * 2
+    backend = getattr(cache, "_cache", None)
+    if hasattr(backend, "get_client"):  # Redis: count and expire in one round trip
+        full_key = cache.make_and_validate_key(key)
+        count, _ = backend.get_client(full_key, write=True).pipeline().incr(full_key).expire(full_key, ttl).execute()
+        return int(count)
+    cache.add(key, 0, timeout=ttl)
+    return cache.incr(key)
 
 
 def reset(user_id: int) -> None:

@@ -34,8 +34,10 @@ import time
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import websockets
+from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = {
@@ -120,6 +122,11 @@ def wait_for(check, timeout: float = 30) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("A server did not start in time.")
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def rss_mb(pid: int) -> float:
@@ -262,7 +269,7 @@ class Client:
     def __init__(self, run: Run, url: str, conversation: int, user: int, cookie: str):
         self.run, self.url, self.conversation, self.user, self.cookie = run, url, conversation, user, cookie
         self.seen: set[int] = set()
-        self.ws = None
+        self.ws: Any = None
         self.connected = asyncio.Event()
         self.closing = False
 
@@ -275,7 +282,7 @@ class Client:
     async def connect(self) -> None:
         self.ws = await websockets.connect(
             f"{self.url}/ws/chat/{self.conversation}/?after={self.contiguous()}",
-            origin="http://127.0.0.1",
+            origin=Origin("http://127.0.0.1"),
             additional_headers={"Cookie": f"sessionid={self.cookie}"},
             open_timeout=60,
             ping_interval=None,  # the server's heartbeats are what we rely on, as the page does
@@ -342,13 +349,15 @@ async def open_all(clients: list[Client], concurrency: int) -> tuple[int, float]
     started = time.monotonic()
 
     async def one(client: Client) -> bool:
-        async with gate:
-            try:
-                await client.connect()
-            except Exception as exc:
-                client.run.errors[f"connect: {type(exc).__name__}"] += 1
-                return False
-        return True
+        for attempt in range(5):  # like the page: a refused handshake is tried again, with back-off
+            async with gate:
+                try:
+                    await client.connect()
+                    return True
+                except Exception as exc:
+                    client.run.errors[f"connect try {attempt + 1}: {type(exc).__name__}"] += 1
+            await asyncio.sleep(random.uniform(1, 2) * 2**attempt)
+        return False
 
     results = await asyncio.gather(*(one(c) for c in clients))
     return sum(results), time.monotonic() - started
@@ -402,6 +411,7 @@ async def main_async(args, plan, servers, redis_box) -> dict:
     await asyncio.sleep(2)  # let the servers settle (presence, backlog)
 
     peak = {p.pid: rss_mb(p.pid) for p in servers}
+    cpu_before = sum(cpu_seconds(p.pid) for p in servers)
     restarted = False
 
     async def on_tick(elapsed: float) -> None:
@@ -418,12 +428,16 @@ async def main_async(args, plan, servers, redis_box) -> dict:
     send_end = time.monotonic()
     await asyncio.sleep(args.drain)
     delivered_in_window = run.delivered
+    # An overloaded server is still working through its queue: wait until it has caught up, so
+    # "lost" means never delivered, not delivered late.
     from asgiref.sync import sync_to_async
 
-    stored = await sync_to_async(stored_messages)(list(parties))
+    stored = await settle(lambda: sync_to_async(stored_messages)(list(parties)), run)
+    caught_up = time.monotonic() - send_end
+    cpu_used = sum(cpu_seconds(p.pid) for p in servers) - cpu_before
     lost_before = lost_and_unseen(clients_by_key, stored, parties)
     await asyncio.gather(*(c.resume() for c in clients), return_exceptions=True)
-    await asyncio.sleep(5)
+    await settle(lambda: sync_to_async(stored_messages)(list(parties)), run)
     lost_after = lost_and_unseen(clients_by_key, stored, parties)
     open_at_end = sum(c.connected.is_set() for c in clients)
     for c in clients:
@@ -443,6 +457,7 @@ async def main_async(args, plan, servers, redis_box) -> dict:
         "stored": len(stored),
         "delivered": delivered_in_window,
         "messages_per_second": round(delivered_in_window / (send_end - run.window[0]), 1),
+        "seconds_to_catch_up_after_sending": round(caught_up, 1),
         "p50_ms": round(1000 * statistics.median(latencies), 1) if latencies else None,
         "p99_ms": round(1000 * latencies[int(0.99 * (len(latencies) - 1))], 1) if latencies else None,
         "max_ms": round(1000 * latencies[-1], 1) if latencies else None,
@@ -451,9 +466,25 @@ async def main_async(args, plan, servers, redis_box) -> dict:
         "duplicates": run.duplicates,
         "reconnects": run.reconnects,
         "errors": dict(run.errors),
+        "server_cpu_seconds": round(cpu_used, 1),
+        "server_cpu_ms_per_message": round(1000 * cpu_used / max(1, len(stored)), 2),
         "server_rss_mb_peak": [round(v, 1) for v in peak.values()],
         "server_rss_mb_end": [round(rss_mb(p.pid), 1) for p in servers],
     }
+
+
+async def settle(read_stored, run: Run, quiet: float = 4, limit: float = 240):
+    """Wait until nothing more is stored or delivered for `quiet` seconds (at most `limit`)."""
+    deadline, last, still_since = time.monotonic() + limit, None, time.monotonic()
+    while time.monotonic() < deadline:
+        stored = await read_stored()
+        now_state = (len(stored), run.delivered, run.duplicates)
+        if now_state != last:
+            last, still_since = now_state, time.monotonic()
+        elif time.monotonic() - still_since >= quiet:
+            return stored
+        await asyncio.sleep(1)
+    return stored
 
 
 def restart_redis(redis_box: list) -> None:

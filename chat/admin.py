@@ -8,7 +8,7 @@ class MessageInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["seq", "sender", "text", "masked", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["seq", "sender", "text", "masked", "created_at"]
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -25,10 +25,10 @@ def allow_message(user_id: int) -> bool:
 
 def _count(key: str) -> int:
     ttl = settings.CHAT_RATE_WINDOW_SECONDS * 2
-    backend = getattr(cache, "_cache", None)
-    if hasattr(backend, "get_client"):  # Redis: count and expire in one round trip
+    get_client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if get_client is not None:  # Redis: count and expire in one round trip
         full_key = cache.make_and_validate_key(key)
-        count, _ = backend.get_client(full_key, write=True).pipeline().incr(full_key).expire(full_key, ttl).execute()
+        count, _ = get_client(full_key, write=True).pipeline().incr(full_key).expire(full_key, ttl).execute()
         return int(count)
     cache.add(key, 0, timeout=ttl)
     return cache.incr(key)

@@ -84,11 +84,11 @@ def post_message(
     locked = _lock(conversation)
     if existing := Message.objects.filter(conversation=locked, sender=by, client_id=client_id).first():
         return existing  # a re-send after a reconnect, or a double click
-    if locked.bid_status == Bid.Status.WITHDRAWN:
+    if locked.bid_status == Bid.Status.WITHDRAWN:  # type: ignore[attr-defined]  # annotated by _lock
         raise ValidationError(BID_WITHDRAWN, code="closed")
     if not limits.allow_message(by.pk):
         raise ValidationError(RATE_LIMITED, code="rate_limited")
-    message = _store(locked, by=by, text=text, client_id=client_id, mask=not locked.funded)
+    message = _store(locked, by=by, text=text, client_id=client_id, mask=not locked.funded)  # type: ignore[attr-defined]
     stored = [_store_file(message, upload, content_type) for upload, content_type in checked]
     _announce(locked, message, stored)
     return message

@@ -387,7 +387,8 @@ def lost_and_unseen(clients_by_key: dict[tuple[int, int], Client], stored, parti
     for conversation, seq, sender in stored:
         student, tutor = parties[conversation]
         recipient = clients_by_key.get((conversation, tutor if sender == student else student))
-        if recipient is not None and seq not in recipient.seen:
+        # A recipient that never got a socket would get everything on connecting: not counted.
+        if recipient is not None and recipient.ws is not None and seq not in recipient.seen:
             lost += 1
     return lost
 

@@ -64,11 +64,12 @@ def _check_message(*, text: str, files: Sequence[UploadedFile], client_id: str) 
     if not CLIENT_ID.fullmatch(client_id):
         raise ValidationError(BAD_CLIENT_ID, code="bad_client_id")
     if not text and not files:
-        raise ValidationError({"text": EMPTY}, code="empty")
+        raise ValidationError({"text": ValidationError(EMPTY, code="empty")})
     if len(text) > MAX_LENGTH:
-        raise ValidationError({"text": TOO_LONG.format(count=MAX_LENGTH)}, code="too_long")
+        raise ValidationError({"text": ValidationError(TOO_LONG.format(count=MAX_LENGTH), code="too_long")})
     if len(files) > MAX_FILES:
-        raise ValidationError({"attachments": TOO_MANY_FILES.format(count=MAX_FILES)}, code="too_many_files")
+        message = TOO_MANY_FILES.format(count=MAX_FILES)
+        raise ValidationError({"attachments": ValidationError(message, code="too_many_files")})
 
 
 @transaction.atomic

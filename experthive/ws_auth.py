@@ -7,8 +7,10 @@ authenticate. Clients send `Authorization: Bearer <token>` with the handshake (b
 session cookie instead, so the token never sits in a URL or a log).
 """
 
+from channels.auth import AuthMiddleware, get_user
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -41,3 +43,17 @@ class TokenAuthMiddleware(BaseMiddleware):
             if found is not None:
                 scope = dict(scope, user=found)
         return await super().__call__(scope, receive, send)
+
+
+class SessionAuthMiddleware(AuthMiddleware):
+    """channels' AuthMiddleware, with the session and user lookup on the thread pool instead of
+    the one shared database thread: after a restart every client reconnects at once, and one
+    thread made the handshakes queue past Daphne's connect timeout (measured: docs/performance.md)."""
+
+    async def resolve_scope(self, scope):
+        scope["user"]._wrapped = await database_sync_to_async(get_user.func, thread_sensitive=False)(scope)
+
+
+def auth_stack(inner):
+    """Cookie → session → session user → bearer token (for clients without the cookie)."""
+    return CookieMiddleware(SessionMiddleware(SessionAuthMiddleware(TokenAuthMiddleware(inner))))

@@ -345,6 +345,7 @@ def test_json_errors_have_one_shape(client, ada, dayo, conversation):
     anonymous = client.get(api(conversation))
 
     assert empty.status_code == 400
+    assert empty.json()["error"]["code"] == "empty"
     assert empty.json()["error"]["fields"] == {"text": [services.EMPTY]}
     assert broken.json()["error"]["code"] == "malformed"
     assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "not_found"

@@ -22,7 +22,7 @@ function startBidBoard() {
     const response = await fetch(board.dataset.fragment, { credentials: "same-origin" });
     if (!response.ok) return;
     board.innerHTML = await response.text();
-    const region = board.querySelector("[data-board-news]");
+    const region = document.querySelector("[data-board-news]"); // outside the board, so it persists
     if (region && news) region.textContent = news;
   };
   const NEWS = {

@@ -45,6 +45,7 @@ LAYERS = {
     "core": "channels_redis.core.RedisChannelLayer",
 }
 REDIS_PORT = 6390
+DAPHNE_OPTIONS = ["--websocket_connect_timeout", "30"]
 FIRST_PORT = 8601
 
 
@@ -105,7 +106,8 @@ def stop(process: subprocess.Popen) -> None:
 
 def start_daphne(port: int, env: dict[str, str]) -> subprocess.Popen:
     daphne = str(Path(sys.executable).with_name("daphne"))
-    command = [daphne, "-b", "127.0.0.1", "-p", str(port), "experthive.asgi:application"]
+    # The same options as the Procfile's web process.
+    command = [daphne, "-b", "127.0.0.1", "-p", str(port), *DAPHNE_OPTIONS, "experthive.asgi:application"]
     log = open(f"/tmp/chat_load-daphne-{port}.log", "w")  # noqa: SIM115 - lives as long as the server
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     wait_for(lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2).status == 200)
@@ -409,7 +411,7 @@ async def main_async(args, plan, servers, redis_box) -> dict:
     connected, connect_seconds = await open_all(clients, args.connect_concurrency)
     print(f"connected {connected}/{len(clients)} sockets in {connect_seconds:.1f} s")
     listeners = [asyncio.create_task(c.listen()) for c in clients if c.connected.is_set()]
-    await asyncio.sleep(2)  # let the servers settle (presence, backlog)
+    await asyncio.sleep(5)  # let the servers settle (presence, backlog)
 
     peak = {p.pid: rss_mb(p.pid) for p in servers}
     cpu_before = sum(cpu_seconds(p.pid) for p in servers)

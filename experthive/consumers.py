@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import random
 import time
 from typing import Any
 
@@ -145,7 +146,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def heartbeats(self) -> None:
         while True:
-            await asyncio.sleep(settings.WEBSOCKET_HEARTBEAT_SECONDS)
+            # Jittered, so thousands of sockets opened together do not all beat in the same instant.
+            await asyncio.sleep(settings.WEBSOCKET_HEARTBEAT_SECONDS * random.uniform(0.8, 1.0))  # noqa: S311
             try:
                 await self.send_json(await self.heartbeat())
             except Exception:  # a broken socket ends here; Daphne reports the disconnect

@@ -211,7 +211,7 @@ def generate(sizes: Sizes, *, reset: bool, seed: int) -> None:
     refuse_unsafe_database()
     if User.objects.exists() and not reset:
         raise SystemExit("The database already has users. Pass --reset to replace everything with benchmark data.")
-    rng = random.Random(seed)  # noqa: S311 - fake data, repeatable by seed
+    rng = random.Random(seed)
     now = timezone.now()
     started = time.monotonic()
     with transaction.atomic():

@@ -173,7 +173,7 @@ def production_env() -> dict[str, str]:
 
 
 def manage(*arguments: str, env: dict[str, str]) -> None:
-    subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True)  # noqa: S603
+    subprocess.run([sys.executable, "manage.py", *arguments], cwd=ROOT, env=env, check=True)
 
 
 @contextmanager
@@ -188,7 +188,7 @@ def serve(server: str, processes: int, port: int, env: dict[str, str], log: Path
     command = [str(VENV_BIN / program), *(option.format(fd=fd) for option in options)]
     with log.open("a") as output:
         children = [
-            subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=[fd], stdout=output, stderr=subprocess.STDOUT)  # noqa: S603
+            subprocess.Popen(command, cwd=ROOT, env=env, pass_fds=[fd], stdout=output, stderr=subprocess.STDOUT)
             for _ in range(processes)
         ]
         try:
@@ -280,7 +280,7 @@ UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 def load(wrk: str, args: argparse.Namespace, case: Case, cookie: str, *, seconds: int) -> str:
     command = [wrk, f"-t{args.threads}", f"-c{args.connections}", f"-d{seconds}s", "--latency",
                "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{args.port}{case.path}"]  # fmt: skip
-    return subprocess.run(command, check=True, capture_output=True, text=True).stdout  # noqa: S603
+    return subprocess.run(command, check=True, capture_output=True, text=True).stdout
 
 
 @dataclass(frozen=True)

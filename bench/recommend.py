@@ -220,7 +220,7 @@ def main() -> None:
     from recommendations import queries
     from recommendations.models import TutorVector
 
-    rng = random.Random(7)  # noqa: S311 - synthetic data, repeatable on purpose
+    rng = random.Random(7)
     if args.reseed:
         reset()
     if Question.objects.count() < QUESTIONS:

@@ -8,6 +8,7 @@ from django.db.models import Min
 from accounts.models import User
 from bidding.models import Bid, TutorStats
 from experthive.money import format_money
+from experthive.realtime import broadcast_after_commit, question_group
 from notifications.services import notify
 from questions.models import Question
 
@@ -72,6 +73,7 @@ def place_bid(*, question: Question, tutor: User, amount: int, message: str, del
         question_title=question.title,
         url=question.get_absolute_url(),
     )
+    announce_bid(bid, change="placed")
     return bid
 
 
@@ -84,6 +86,7 @@ def edit_bid(*, bid: Bid, by: User, amount: int, message: str, delivery_hours: i
     bid.delivery_hours = delivery_hours
     bid.save()
     _refresh_counters(question)
+    announce_bid(bid, change="edited")
     return bid
 
 
@@ -93,6 +96,7 @@ def withdraw_bid(*, bid: Bid, by: User) -> Bid:
     bid.move_to(Bid.Status.WITHDRAWN, by=by)
     bid.save(update_fields=["status", "updated_at"])
     _refresh_counters(question)
+    announce_bid(bid, change="withdrawn")
     return bid
 
 
@@ -104,6 +108,12 @@ def _lock_own_live_bid(bid: Bid, by: User) -> tuple[Question, Bid]:
     if bid.status != Bid.Status.LIVE:
         raise ValidationError(NOT_LIVE.format(status=bid.get_status_display().lower()), code="bid_not_live")
     return question, bid
+
+
+def announce_bid(bid: Bid, *, change: str) -> None:
+    """Tell the question's live bid board, after commit. Ids only: watchers fetch what they may see."""
+    event = {"type": "bids.changed", "bid": bid.pk, "tutor": bid.tutor_id, "change": change}
+    broadcast_after_commit(question_group(bid.question_id), event)
 
 
 def _refresh_counters(question: Question) -> None:

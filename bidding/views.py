@@ -27,6 +27,7 @@ def question_detail(request, pk, bid_form=None):
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "price"
     bids = [bid for bid in bids_visible_to(user, question) if bid.status in (Bid.Status.LIVE, Bid.Status.ACCEPTED)]
     bids.sort(key=SORTS[sort])
+    files = list(question.attachments.all())
     own_bid = next((bid for bid in bids if bid.tutor_id == user.pk), None)
     if bid_form is None and user.is_tutor and own_bid is None and question.is_open:
         bid_form = BidForm(currency=question.currency)
@@ -37,12 +38,14 @@ def question_detail(request, pk, bid_form=None):
         "own_bid": own_bid,
         "sort": sort,
         "bid_form": bid_form,
-        "attachments": question.attachments.all() if can_see_attachments(user, question) else None,
-        "attachment_count": question.attachments.count(),
+        "attachments": files if can_see_attachments(user, question) else None,
+        "attachment_count": len(files),
         "attach_form": AttachForm() if question.student_id == user.pk and question.is_editable else None,
         "engagement": question.engagements.exclude(status="cancelled").first(),
     }
-    return render(request, "bidding/question_detail.html", context, status=status_for(bid_form) if bid_form else 200)
+    # ?partial=board: just the bids, for the live bid board to swap in when a bid changes.
+    template = "bidding/question_detail.html" + ("#board" if request.GET.get("partial") == "board" else "")
+    return render(request, template, context, status=status_for(bid_form) if bid_form else 200)
 
 
 @login_required

@@ -17,12 +17,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
+from bidding.services import announce_bid
 from engagements.models import Delivery, DeliveryFile, Engagement
 from experthive.markup import render_markdown
 from experthive.money import format_money
 from experthive.uploads import check_upload
 from notifications.services import notify
 from questions.models import Question
+from questions.services import broadcast_question_status
 
 NOT_YOUR_QUESTION = "Only the student who posted the question can accept a bid."
 BID_NOT_LIVE = "This bid is no longer available."
@@ -66,6 +68,8 @@ def accept_bid(*, bid: Bid, by: User) -> Engagement:
     bid.save(update_fields=["status", "updated_at"])
     question.move_to(Question.Status.ASSIGNED, by=by, note=f"accepted bid {bid.pk}")
     question.save(update_fields=["status", "updated_at"])
+    announce_bid(bid, change="accepted")
+    broadcast_question_status(question)
     now = timezone.now()
     engagement = Engagement.objects.create(
         question=question,
@@ -221,6 +225,7 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     question = engagement.question
     question.move_to(Question.Status.COMPLETED, by=by)
     question.save(update_fields=["status", "updated_at"])
+    broadcast_question_status(question)
     stats, _ = TutorStats.objects.select_for_update().get_or_create(tutor_id=engagement.tutor_id)
     stats.completed_count += 1
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
@@ -246,6 +251,7 @@ def _end_question(engagement: Engagement, *, by: User | None, reopen: bool) -> N
     reopen = reopen and question.deadline > timezone.now()
     question.move_to(Question.Status.OPEN if reopen else Question.Status.CANCELLED, by=by)
     question.save(update_fields=["status", "updated_at"])
+    broadcast_question_status(question)
 
 
 REMIND_BEFORE = timedelta(hours=3)

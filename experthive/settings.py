@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "engagements",
     "payments",
     "payments.sandbox",
+    "chat",
     "reviews",
     "recommendations",
     "demo",
@@ -96,7 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
                 "experthive.context_processors.site",
-                "notifications.context_processors.unread",
+                "experthive.context_processors.badges",
             ],
             "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
@@ -140,12 +141,21 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")},
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+# --- Real time ------------------------------------------------------------------
+# Under the 55 s idle limit of common routers (Heroku's): each socket hears from us every 25 s.
+WEBSOCKET_HEARTBEAT_SECONDS = envint("WEBSOCKET_HEARTBEAT_SECONDS", "25")
+# Dotted path to `f(token: str) -> User | None` for API clients that send `Authorization: Bearer`;
+# empty = session only. The JSON API's token model plugs in here (see experthive/ws_auth.py).
+WEBSOCKET_TOKEN_AUTHENTICATOR = os.environ.get("WEBSOCKET_TOKEN_AUTHENTICATOR", "")
+CHAT_RATE_LIMIT = envint("CHAT_RATE_LIMIT", "30")  # messages per user per window
+CHAT_RATE_WINDOW_SECONDS = envint("CHAT_RATE_WINDOW_SECONDS", "60")
 
 # --- Background tasks ---------------------------------------------------------
 # Tasks are rows in the same database, enqueued in the caller's transaction and

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("questions.urls")),
     path("", include("bidding.urls")),
     path("", include("engagements.urls")),
+    path("", include("chat.urls")),
     path("", include("reviews.urls")),
     path("", include("notifications.urls")),
     path("", include("payments.urls")),

@@ -13,9 +13,10 @@ from accounts.models import User
 from catalog.models import Level, Subject
 from experthive.markup import plain_text, render_markdown
 from experthive.money import format_money
+from experthive.realtime import broadcast_after_commit, question_group
 from experthive.uploads import check_upload
 from questions.models import Attachment, Question
-from questions.tasks import announce_question
+from questions.tasks import announce_question  # the new question, to matching tutors
 
 ONLY_STUDENTS = "Only student accounts can post questions."
 NOT_YOURS = "This question belongs to another student."
@@ -162,6 +163,7 @@ def cancel_question(*, question: Question, by: User, reason: str = "") -> Questi
         )
     question.move_to(Question.Status.CANCELLED, by=by, note=reason[:200])
     question.save(update_fields=["status", "updated_at"])
+    broadcast_question_status(question)
     return question
 
 
@@ -175,8 +177,15 @@ def expire_overdue_questions(*, now: datetime | None = None) -> int:
             if question.status == Question.Status.OPEN:
                 question.move_to(Question.Status.EXPIRED, by=None, note="deadline passed without an accepted bid")
                 question.save(update_fields=["status", "updated_at"])
+                broadcast_question_status(question)
                 expired += 1
     return expired
+
+
+def broadcast_question_status(question: Question) -> None:
+    """Tell everyone watching the bid board (after commit) that the question changed status:
+    taken, reopened, closed. The page fetches what changed through its own view."""
+    broadcast_after_commit(question_group(question.pk), {"type": "question.changed", "status": question.status})
 
 
 def _lock_own(question: Question, by: User) -> Question:

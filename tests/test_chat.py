@@ -1,0 +1,406 @@
+"""Conversation pages, the form fallback, attachments, the JSON endpoints and the rules behind them."""
+
+import json
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from chat import services
+from chat.masking import HIDDEN, mask_contacts
+from chat.models import Message, MessageFile
+from tests.conftest import PDF_BYTES, pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def conversation(bola_bid, ada):
+    return services.open_conversation(bid=bola_bid, by=ada)
+
+
+def say(conversation, user, text, client_id=None):
+    return services.post_message(
+        conversation=conversation, by=user, text=text, client_id=client_id or f"c-{Message.objects.count():08}"
+    )
+
+
+def send_form(client, conversation, text, client_id="form-0000001", follow=False, **extra):
+    data = {"text": text, "client_id": client_id, **extra}
+    return client.post(reverse("chat_send", args=[conversation.pk]), data, follow=follow)
+
+
+# --- Getting there -------------------------------------------------------------------------------
+
+
+def test_the_student_messages_a_tutor_from_the_bid_card(client, ada, bola_bid):
+    client.force_login(ada)
+    page = client.get(bola_bid.question.get_absolute_url()).text
+    link = reverse("chat_for_bid", args=[bola_bid.pk])
+    assert f'href="{link}">Message Bola' in page
+
+    response = client.get(link, follow=True)
+
+    assert response.status_code == 200
+    assert "<h1>Bola Adeyemi" in response.text
+    assert "stay hidden until the student has paid" in response.text
+
+
+def test_the_tutor_messages_the_student_from_their_bid(client, bola, bola_bid):
+    client.force_login(bola)
+    assert reverse("chat_for_bid", args=[bola_bid.pk]) in client.get(bola_bid.question.get_absolute_url()).text
+
+    response = client.get(reverse("chat_for_bid", args=[bola_bid.pk]), follow=True)
+
+    assert "<h1>Ada Okonkwo" in response.text
+
+
+def test_the_engagement_page_links_to_the_same_conversation(client, ada, engagement, conversation):
+    client.force_login(ada)
+
+    page = client.get(engagement.get_absolute_url()).text
+    response = client.get(reverse("chat_for_bid", args=[engagement.bid_id]))
+
+    assert "Messages with Bola" in page
+    assert response.url == conversation.get_absolute_url()
+
+
+def test_strangers_and_other_tutors_get_a_404(client, dayo, chen, conversation, bola_bid):
+    for outsider in (dayo, chen):
+        client.force_login(outsider)
+        assert client.get(conversation.get_absolute_url()).status_code == 404
+        assert client.get(reverse("chat_for_bid", args=[bola_bid.pk])).status_code == 404
+        assert send_form(client, conversation, "hi").status_code == 404
+    assert Message.objects.count() == 0
+
+
+def test_logged_out_visitors_are_sent_to_log_in(client, conversation):
+    response = client.get(conversation.get_absolute_url())
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+# --- The form fallback (no JavaScript) -----------------------------------------------------------
+
+
+def test_a_message_sent_with_the_plain_form_shows_after_the_redirect(client, ada, conversation):
+    client.force_login(ada)
+
+    response = send_form(client, conversation, "Can you do it by **Friday**?")
+    page = client.get(response.url.split("#")[0]).text
+
+    assert response.status_code == 302
+    assert response.url == f"{conversation.get_absolute_url()}#m1"
+    assert "<strong>Friday</strong>" in page
+    assert 'id="m1"' in page
+
+
+def test_pressing_send_twice_stores_the_message_once(client, ada, conversation):
+    client.force_login(ada)
+
+    send_form(client, conversation, "Hello", client_id="form-same-01")
+    send_form(client, conversation, "Hello", client_id="form-same-01")
+
+    assert Message.objects.count() == 1
+
+
+def test_an_empty_message_is_refused_on_the_page(client, ada, conversation):
+    client.force_login(ada)
+
+    response = send_form(client, conversation, "   ")
+
+    assert response.status_code == 400
+    assert services.EMPTY in response.text
+
+
+def test_the_sender_is_told_why_contact_details_were_hidden(client, bola, conversation):
+    client.force_login(bola)
+
+    response = send_form(client, conversation, "Text me on +234 803 123 4567", follow=True)
+
+    assert "We hid contact details in your message" in response.text
+    assert "803 123 4567" not in response.text
+    assert HIDDEN in response.text
+
+
+def test_staff_read_but_have_no_form(client, staff, ada, conversation):
+    say(conversation, ada, "Hello Bola")
+    client.force_login(staff)
+
+    page = client.get(conversation.get_absolute_url()).text
+
+    assert "Hello Bola" in page
+    assert "data-chat-form" not in page
+    with pytest.raises(Exception, match="Only the student and the tutor"):
+        say(conversation, staff, "Staff here")
+
+
+def test_older_messages_page_back_with_a_link(client, ada, conversation):
+    for n in range(55):
+        say(conversation, ada, f"message number {n + 1}")
+    client.force_login(ada)
+
+    latest = client.get(conversation.get_absolute_url()).text
+    older = client.get(conversation.get_absolute_url() + "?before=6").text
+
+    assert "message number 55" in latest and "message number 5<" not in latest
+    assert 'href="?before=6"' in latest
+    assert "message number 5<" in older and "message number 6<" not in older
+
+
+def test_the_page_makes_the_same_number_of_queries_for_1_and_50_messages(
+    client, ada, bola, conversation, django_assert_max_num_queries, django_assert_num_queries
+):
+    say(conversation, bola, "first", client_id="first-000001")
+    client.force_login(ada)
+    with django_assert_max_num_queries(20) as one:
+        client.get(conversation.get_absolute_url())
+    for n in range(49):
+        say(conversation, bola, f"more {n}", client_id=f"more-{n:08}")
+
+    with django_assert_num_queries(len(one.captured_queries)):
+        client.get(conversation.get_absolute_url())
+
+
+# --- Attachments -----------------------------------------------------------------------------------
+
+
+def test_attachments_are_private_to_the_two_people(client, ada, bola, dayo, staff, conversation):
+    message = services.post_message(
+        conversation=conversation, by=ada, text="My working", files=[pdf("working.pdf")], client_id="files-000001"
+    )
+    url = message.files.get().get_absolute_url()
+
+    client.force_login(bola)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith('attachment; filename="working.pdf"')
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    client.force_login(dayo)
+    assert client.get(url).status_code == 404
+    client.force_login(staff)
+    assert client.get(url).status_code == 200
+
+
+def test_a_file_that_is_not_a_document_or_an_image_is_refused(client, ada, conversation):
+    client.force_login(ada)
+    script = SimpleUploadedFile("notes.pdf", b"#!/bin/sh\nrm -rf /\n", content_type="application/pdf")
+
+    response = send_form(client, conversation, "", attachments=[script])
+
+    assert response.status_code == 400
+    assert "Only PDF, Word (.docx) and image files" in response.text
+    assert not MessageFile.objects.exists()
+
+
+def test_a_file_sent_with_the_form_shows_as_a_download_link(client, ada, conversation):
+    client.force_login(ada)
+
+    response = send_form(client, conversation, "", attachments=[pdf("graph.pdf")], follow=True)
+
+    assert "graph.pdf</a>" in response.text
+
+
+# --- Reading -------------------------------------------------------------------------------------
+
+
+def test_the_navigation_shows_unread_messages_until_they_are_read(client, ada, bola, conversation):
+    say(conversation, ada, "one")
+    say(conversation, ada, "two")
+    client.force_login(bola)
+
+    before = client.get("/").text
+    client.get(conversation.get_absolute_url())
+    after = client.get("/").text
+
+    assert '<span data-badge-count>2</span><span class="sr-only"> unread</span>' in before
+    assert "data-badge-chat hidden" in after
+
+
+def test_the_inbox_lists_conversations_with_their_unread_counts(client, ada, bola, conversation):
+    say(conversation, ada, "Hello")
+    client.force_login(bola)
+
+    page = client.get(reverse("chat_inbox")).text
+
+    assert "Ada Okonkwo" in page
+    assert "Solve a quadratic equation" in page
+    assert '1<span class="sr-only"> unread</span>' in page
+
+
+def test_a_read_mark_never_moves_back_or_past_the_last_message(ada, bola, conversation):
+    for n in range(3):
+        say(conversation, ada, f"m{n}")
+
+    assert services.mark_read(conversation=conversation, by=bola, seq=99) == 3
+    assert services.mark_read(conversation=conversation, by=bola, seq=1) == 3
+    assert services.unread_counts(bola) == {"chat": 0}
+
+
+def test_the_read_receipt_shows_seen_once_the_other_side_read(client, ada, bola, conversation):
+    say(conversation, ada, "Did you get it?")
+    client.force_login(ada)
+    assert ">Sent</p>" in client.get(conversation.get_absolute_url()).text
+
+    services.mark_read(conversation=conversation, by=bola, seq=1)
+
+    assert ">Seen</p>" in client.get(conversation.get_absolute_url()).text
+
+
+# --- Rules -----------------------------------------------------------------------------------------
+
+
+def test_messages_are_numbered_one_after_another_per_conversation(ada, bola, conversation, chen_bid):
+    other = services.open_conversation(bid=chen_bid, by=ada)
+
+    seqs = [say(conversation, ada, "a").seq, say(conversation, bola, "b").seq, say(other, ada, "c").seq]
+
+    assert seqs == [1, 2, 1]
+    conversation.refresh_from_db()
+    assert conversation.last_seq == 2
+
+
+def test_a_withdrawn_bid_closes_its_conversation(ada, bola, bola_bid, conversation):
+    from bidding import services as bid_services
+
+    bid_services.withdraw_bid(bid=bola_bid, by=bola)
+
+    with pytest.raises(Exception, match="withdrawn"):
+        say(conversation, ada, "Still there?")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "call 08031234567",
+        "call +234 803 123 4567",
+        "call (0803) 123-4567",
+        "email me: bola.tutor@gmail.com",
+        "bola [at] gmail [dot] com",
+        "wa.me/2348031234567",
+        "https://chat.whatsapp.com/AbCdEf",
+        "t.me/bolatutor",
+        "find me @bola_tutor",
+    ],
+)
+def test_contact_details_are_masked(text):
+    masked, changed = mask_contacts(text)
+
+    assert changed
+    assert HIDDEN in masked
+
+
+@pytest.mark.parametrize("text", ["x = 2 or x = 3", "It costs 5000 naira", "Page 123, question 4", "by 12:30 on 5/6"])
+def test_ordinary_numbers_and_maths_are_left_alone(text):
+    assert mask_contacts(text) == (text, False)
+
+
+# --- JSON ------------------------------------------------------------------------------------------
+
+
+def api(conversation) -> str:
+    return reverse("chat_api_messages", args=[conversation.pk])
+
+
+def test_the_json_list_pages_back_with_a_cursor(client, ada, conversation):
+    for n in range(5):
+        say(conversation, ada, f"m{n + 1}")
+    client.force_login(ada)
+
+    latest = client.get(api(conversation), {"limit": 2}).json()
+    older = client.get(api(conversation), {"limit": 2, **latest["next"]}).json()
+    newer = client.get(api(conversation), {"after": 3}).json()
+
+    assert [m["seq"] for m in latest["messages"]] == [4, 5]
+    assert latest["next"] == {"before": 4}
+    assert [m["seq"] for m in older["messages"]] == [2, 3]
+    assert [m["seq"] for m in newer["messages"]] == [4, 5]
+    assert newer["next"] is None
+    assert latest["last_seq"] == 5
+
+
+def test_a_message_posted_as_json_is_stored_once_per_client_id(client, bola, conversation):
+    client.force_login(bola)
+    body = json.dumps({"text": "Call me on 08031234567", "client_id": "mobile-000001"})
+
+    first = client.post(api(conversation), body, content_type="application/json")
+    again = client.post(api(conversation), body, content_type="application/json")
+
+    assert first.status_code == again.status_code == 201
+    assert first.json()["message"]["seq"] == again.json()["message"]["seq"] == 1
+    assert "We hid contact details" in first.json()["notice"]
+    assert Message.objects.count() == 1
+
+
+def test_json_errors_have_one_shape(client, ada, dayo, conversation):
+    client.force_login(ada)
+    empty = client.post(
+        api(conversation), json.dumps({"text": "", "client_id": "x" * 10}), content_type="application/json"
+    )
+    broken = client.post(api(conversation), "{oops", content_type="application/json")
+    client.force_login(dayo)
+    stranger = client.get(api(conversation))
+    client.logout()
+    anonymous = client.get(api(conversation))
+
+    assert empty.status_code == 400
+    assert empty.json()["error"]["code"] == "empty"
+    assert empty.json()["error"]["fields"] == {"text": [services.EMPTY]}
+    assert broken.json()["error"]["code"] == "malformed"
+    assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "not_found"
+    assert anonymous.status_code == 401
+
+
+def test_a_flood_over_json_gets_429(client, ada, conversation, settings):
+    from chat import limits
+
+    settings.CHAT_RATE_LIMIT = 2
+    limits.reset(ada.pk)
+    client.force_login(ada)
+
+    codes = [
+        client.post(api(conversation), json.dumps({"text": "hi", "client_id": f"flood-{n:04}"}), "application/json")
+        for n in range(3)
+    ]
+
+    assert [response.status_code for response in codes] == [201, 201, 429]
+    assert codes[-1].json()["error"]["code"] == "rate_limited"
+
+
+def test_read_marks_over_json(client, ada, bola, conversation):
+    say(conversation, ada, "hello")
+    client.force_login(bola)
+
+    response = client.post(reverse("chat_api_read", args=[conversation.pk]), {"seq": 1}, "application/json")
+
+    assert response.json() == {"read": 1}
+    assert client.get(reverse("chat_api_counts")).json() == {"chat": 0}
+
+
+# --- The bid board fragment --------------------------------------------------------------------------
+
+
+def test_the_bid_board_fragment_is_the_bids_alone(client, ada, bola_bid):
+    client.force_login(ada)
+
+    fragment = client.get(bola_bid.question.get_absolute_url() + "?partial=board").text
+
+    assert "factorise step by step" in fragment
+    assert "<html" not in fragment and "<h1>" not in fragment
+
+
+def test_a_bid_change_is_announced_after_commit(bola, question, django_capture_on_commit_callbacks, monkeypatch):
+    from bidding import services as bid_services
+
+    sent = []
+    monkeypatch.setattr("experthive.realtime.broadcast_all", sent.extend)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        bid = bid_services.place_bid(question=question, tutor=bola, amount=400_000, message="Hi", delivery_hours=5)
+        assert sent == []  # nothing leaves before the commit
+    for callback in callbacks:
+        callback()
+
+    assert sent == [
+        (f"question-{question.pk}-bids", {"type": "bids.changed", "bid": bid.pk, "tutor": bola.pk, "change": "placed"})
+    ]

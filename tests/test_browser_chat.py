@@ -4,29 +4,28 @@ Ada on a phone, Bola on a desktop. SCREENSHOTS=dir keeps a PNG of each page at 3
 from functools import partial
 
 import pytest
-from channels.testing.live import make_application
-from daphne.testing import DaphneProcess
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.db import connections
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
+from tests.live_daphne import SpawnedDaphne, make_application
 from tests.test_browser_accounts import open_menu_if_collapsed, shoot
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    # Daphne is forked from the test process (as the channels live server does); the child uses only
-    # its own threads, so the warning about forking a threaded process does not apply.
-    pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning"),
-]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# What the test process changed in its settings, for the server process to use too.
+SHARED_SETTINGS = ["PASSWORD_HASHERS", "MEDIA_ROOT", "CHAT_RATE_LIMIT", "TASKS", "ALLOWED_HOSTS"]
 
 
 @pytest.fixture
-def daphne_url(transactional_db):
+def daphne_url(transactional_db, settings):
     """A real Daphne in a child process, on the test database (committed data is shared)."""
-    process = DaphneProcess("127.0.0.1", partial(make_application, static_wrapper=ASGIStaticFilesHandler))
+    shared = {name: getattr(settings, name) for name in SHARED_SETTINGS}
+    # The connection knows the test database's real name (settings may still say the main one).
+    shared["DATABASES"] = {alias: dict(connections[alias].settings_dict) for alias in settings.DATABASES}
+    process = SpawnedDaphne("127.0.0.1", partial(make_application, shared))
     process.start()
-    assert process.ready.wait(20), "Daphne did not start"
+    assert process.ready.wait(60), "Daphne did not start"
     yield f"http://127.0.0.1:{process.port.value}"
     process.terminate()
     process.join(10)

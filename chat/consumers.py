@@ -5,23 +5,17 @@ import asyncio
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from chat import access, services
 from chat.models import Conversation, Message
 from chat.payloads import error_code, message_payload
-from experthive.consumers import LiveConsumer
+from experthive.consumers import LiveConsumer, db
 from experthive.realtime import conversation_group, question_group, user_group
 from questions.access import can_see_question
 from questions.models import Question
 
 BACKLOG_PAGE = 200
-
-
-def db(func):
-    # Off the shared thread: sockets' reads and writes run side by side on the pool.
-    return database_sync_to_async(func, thread_sensitive=False)
 
 
 def _query_int(scope, name: str) -> int | None:

@@ -10,8 +10,10 @@ import json
 import logging
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
@@ -22,9 +24,19 @@ CLOSE_UNAUTHENTICATED = 4401  # log in (or send a token) and reconnect
 CLOSE_FORBIDDEN = 4403  # not yours: do not reconnect
 CLOSE_SERVER_RESTART = 1012  # the server is restarting: reconnect after a short wait
 
+# Sockets' database calls run side by side on a pool of their own (channels' default is one
+# shared thread per process, which a reconnect storm queues behind). One pool for the whole
+# process, so its threads and their pooled connections are reused, never stranded.
+DATABASE_THREADS = ThreadPoolExecutor(max_workers=6, thread_name_prefix="socket-db")
+
 MAX_FRAME_CHARS = 16_000
 FRAMES_PER_SECOND = 5  # sustained, per socket
 FRAME_BURST = 30
+
+
+def db(func):
+    """`func` made awaitable, run on the sockets' database threads."""
+    return database_sync_to_async(func, thread_sensitive=False, executor=DATABASE_THREADS)
 
 
 class FrameBudget:

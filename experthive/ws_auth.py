@@ -8,11 +8,12 @@ session cookie instead, so the token never sits in a URL or a log).
 """
 
 from channels.auth import AuthMiddleware, get_user
-from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from channels.sessions import CookieMiddleware, SessionMiddleware
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from experthive.consumers import db
 
 
 def bearer_token(scope) -> str:
@@ -39,7 +40,7 @@ class TokenAuthMiddleware(BaseMiddleware):
         user = scope.get("user")
         token = bearer_token(scope)
         if token and (user is None or not user.is_authenticated):
-            found = await database_sync_to_async(user_for_token)(token)
+            found = await db(user_for_token)(token)
             if found is not None:
                 scope = dict(scope, user=found)
         return await super().__call__(scope, receive, send)
@@ -51,7 +52,7 @@ class SessionAuthMiddleware(AuthMiddleware):
     thread made the handshakes queue past Daphne's connect timeout (measured: docs/performance.md)."""
 
     async def resolve_scope(self, scope):
-        scope["user"]._wrapped = await database_sync_to_async(get_user.func, thread_sensitive=False)(scope)
+        scope["user"]._wrapped = await db(get_user.func)(scope)
 
 
 def auth_stack(inner):

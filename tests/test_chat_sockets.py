@@ -20,7 +20,7 @@ from experthive.asgi import application
 from experthive.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 
 pytestmark = pytest.mark.django_db(transaction=True)
-QUIET = 0.3  # seconds of silence that count as "nothing more arrives"
+QUIET = 1.0  # seconds of silence that count as "nothing more arrives"
 
 
 @pytest.fixture(autouse=True)
@@ -56,7 +56,7 @@ async def open_socket(path: str, user=None, *, expect_open: bool = True) -> Webs
     return communicator
 
 
-async def receive(communicator, *types: str, timeout: float = 3) -> dict:
+async def receive(communicator, *types: str, timeout: float = 10) -> dict:
     """The next frame of one of these types, skipping presence, typing and the like."""
     while True:
         frame = await communicator.receive_json_from(timeout=timeout)
@@ -75,7 +75,7 @@ async def frames(communicator, kind: str) -> list[dict]:
 
 
 async def closed_with(communicator) -> int:
-    output = await communicator.receive_output(timeout=3)
+    output = await communicator.receive_output(timeout=10)
     assert output["type"] == "websocket.close"
     return output["code"]
 

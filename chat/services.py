@@ -20,6 +20,7 @@ from chat import limits
 from chat.masking import NOTICE, mask_contacts
 from chat.models import Conversation, Message, MessageFile, Participant
 from chat.payloads import message_payload
+from chat.tasks import AWAY_AFTER, tell_if_unread
 from engagements.models import Engagement
 from experthive.markup import render_markdown
 from experthive.realtime import broadcast_after_commit, conversation_group, user_group
@@ -147,6 +148,15 @@ def _announce(conversation: Conversation, message: Message, files: list[MessageF
         {"type": "chat.message", "message": payload},
         *[(user_group(user_id), {"type": "counts.changed"}) for user_id in others],
     )
+    transaction.on_commit(lambda: _tell_if_still_unread(message.pk))
+
+
+def _tell_if_still_unread(message_id: int) -> None:
+    """Later, notify whoever hasn't read it by then; backends that can't wait check at once."""
+    later = tell_if_unread
+    if later.get_backend().supports_defer:
+        later = later.using(run_after=timezone.now() + AWAY_AFTER)
+    later.enqueue(message_id=message_id)
 
 
 @transaction.atomic

@@ -404,3 +404,30 @@ def test_a_bid_change_is_announced_after_commit(bola, question, django_capture_o
     assert sent == [
         (f"question-{question.pk}-bids", {"type": "bids.changed", "bid": bid.pk, "tutor": bola.pk, "change": "placed"})
     ]
+
+
+def test_an_unread_message_notifies_the_other_person_once_per_unread_stretch(
+    ada, bola, conversation, django_capture_on_commit_callbacks
+):
+    from notifications.models import Notification
+
+    with django_capture_on_commit_callbacks(execute=True):
+        say(conversation, ada, "Are you there?", client_id="away-0001")
+        say(conversation, ada, "Hello?", client_id="away-0002")
+
+    note = Notification.objects.get(user=bola, kind="new_message")
+    assert note.title == 'New message from Ada about "Solve a quadratic equation"'
+    assert note.url == conversation.get_absolute_url()
+    assert not Notification.objects.filter(user=ada, kind="new_message").exists()
+
+
+def test_a_message_already_read_notifies_nobody(bola, ada, conversation, django_capture_on_commit_callbacks):
+    from chat.services import mark_read
+    from chat.tasks import tell_if_unread
+    from notifications.models import Notification
+
+    message = say(conversation, ada, "Quick one", client_id="read-0001")
+    mark_read(conversation=conversation, by=bola, seq=message.seq)
+
+    assert tell_if_unread.call(message_id=message.pk) == 0
+    assert not Notification.objects.filter(user=bola, kind="new_message").exists()

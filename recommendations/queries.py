@@ -5,8 +5,8 @@ import math
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, IntegerField, OuterRef, StringAgg, Subquery, Value
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -51,7 +51,20 @@ class TutorCard:
 
 def tutor_row(tutor: User) -> tuple[TutorVector | None, bool]:
     """The tutor's stored vector and whether it is stale (their history changed since)."""
-    row = TutorVector.objects.select_related("tutor__stats").filter(tutor=tutor).first()
+    # The tutor's invitations ride along as one string, saving the feed a query.
+    invited = (
+        Invitation.objects.filter(tutor_id=OuterRef("tutor_id"))
+        .order_by()
+        .values("tutor_id")
+        .annotate(ids=StringAgg(Cast("question_id", CharField()), delimiter=Value(",")))
+        .values("ids")
+    )
+    row = (
+        TutorVector.objects.select_related("tutor__stats")
+        .filter(tutor=tutor)
+        .annotate(invited_ids=Subquery(invited, output_field=CharField()))
+        .first()
+    )
     if row is None:
         return None, True
     return row, row.signature != signature(getattr(row.tutor, "stats", None))
@@ -73,12 +86,16 @@ def _open_vectors(tutor_id: int):
     )
 
 
+def _invited_ids(row: TutorVector | None, tutor: User) -> list[int]:
+    if row is None:  # not indexed yet: read the invitations themselves
+        return list(Invitation.objects.filter(tutor_id=tutor.pk).values_list("question_id", flat=True))
+    return [int(pk) for pk in (getattr(row, "invited_ids", None) or "").split(",") if pk]
+
+
 def recommended_questions(row: TutorVector | None, tutor: User, *, size: int = FEED_SIZE) -> list[QuestionCard]:
     facts = tutor_facts(row) if row else TutorFacts(id=tutor.pk)
     text_ids = get_index().questions_for(facts.profile, limit=TEXT_CANDIDATES) if facts.profile else {}
-    # Invitations join as a subquery: one query fewer than reading them first.
-    invited = Invitation.objects.filter(tutor_id=tutor.pk).values("question_id")
-    matched = _open_vectors(tutor.pk).filter(Q(question_id__in=list(text_ids)) | Q(question_id__in=invited))
+    matched = _open_vectors(tutor.pk).filter(question_id__in=[*text_ids, *_invited_ids(row, tutor)])
     newest = _open_vectors(tutor.pk).filter(question__subject__slug__in=list(facts.declared_subjects))
     candidates = {v.question_id: v for v in matched}
     candidates.update(

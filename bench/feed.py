@@ -169,6 +169,11 @@ def production_env() -> dict[str, str]:
     env.setdefault("SMS_BACKEND", "termii")
     env.setdefault("TERMII_API_KEY", "unused-by-the-benchmark")
     env.setdefault("TERMII_SECRET_KEY", "unused-by-the-benchmark")
+    # Production refuses the payment sandbox; nothing in the benchmark reaches a gateway.
+    env.setdefault("PAYMENTS_SANDBOX", "0")
+    env.setdefault("FLUTTERWAVE_BASE_URL", "https://api.flutterwave.com/v3")
+    env.setdefault("FLUTTERWAVE_SECRET_KEY", "FLWSECK-unused-by-the-benchmark-X")
+    env.setdefault("FLUTTERWAVE_WEBHOOK_HASH", "unused-by-the-benchmark")
     return env
 
 

@@ -10,7 +10,9 @@ hand, never by the test suite. See docs/performance.md for the figures.
 """
 
 import argparse
+import asyncio
 import http.client
+import io
 import os
 import re
 import secrets
@@ -115,16 +117,103 @@ def command_run(args: argparse.Namespace) -> None:
     results = []
     log = Path(tempfile.gettempdir()) / "feed-bench-server.log"
     for processes in args.processes:
-        label = f"{args.server} x{processes}"
-        with serve(args.server, processes, args.port, env, log) as pids:
-            cookie = log_in(args.port)
-            for case in cases:
-                rows = check_page(args.port, case, cookie)
-                load(wrk, args, case, cookie, seconds=args.warmup)
-                results.append(measure(wrk, args, case, cookie, Sample(label, rows, pids)))
-                print(format_row(results[-1]), flush=True)
+        for cache_seconds in args.feed_cache_seconds:
+            label = f"{args.server} x{processes}, feed cache {f'{cache_seconds} s' if cache_seconds else 'off'}"
+            env["FEED_CACHE_SECONDS"] = str(cache_seconds)
+            with serve(args.server, processes, args.port, env, log) as pids:
+                cookie = log_in(args.port)
+                for case in cases:
+                    rows = check_page(args.port, case, cookie)
+                    load(wrk, args, case, cookie, seconds=args.warmup)
+                    results.append(measure(wrk, args, case, cookie, Sample(label, rows, pids)))
+                    print(format_row(results[-1]), flush=True)
     print_table(results)
     print(f"\nServer output: {log} (a few 'CurrentThreadExecutor already quit' errors are wrk hanging up mid-request)")
+
+
+def command_overhead(args: argparse.Namespace) -> None:
+    """What the server stack costs before and around the view: the same requests, in this process,
+    with no network and no server, through Django's ASGI handler (what Daphne calls) and through its
+    WSGI handler. CPU time per request, so other work on the machine barely moves it."""
+    os.environ.update({**production_env(), "ALLOWED_HOSTS": "127.0.0.1"})
+    setup_django()
+    from django.core.asgi import get_asgi_application
+    from django.core.wsgi import get_wsgi_application
+    from django.test import Client
+
+    from accounts.models import User
+    from bench.dataset import BENCH_TUTOR_EMAIL
+
+    client = Client()
+    client.force_login(User.objects.get(email=BENCH_TUTOR_EMAIL))
+    cookie = f"sessionid={client.cookies['sessionid'].value}"
+    asgi, wsgi = get_asgi_application(), get_wsgi_application()
+    print(f"{args.requests} requests per case and handler, after 30 unmeasured; CPU ms per request")
+    print("\n| case | ASGI handler | WSGI handler | difference |\n|---|--:|--:|--:|")
+    for case in feed_cases(argparse.Namespace(**{**vars(args), "baseline": True})):
+        by_asgi = asyncio.run(asgi_cpu_ms_per_request(asgi, case.path, cookie, args.requests))
+        by_wsgi = cpu_ms_per_request(lambda path=case.path: wsgi_get(wsgi, path, cookie), args.requests)
+        print(f"| {case.name} | {by_asgi:.2f} | {by_wsgi:.2f} | {by_asgi - by_wsgi:.2f} |", flush=True)
+
+
+def cpu_ms_per_request(get, requests: int) -> float:
+    for _ in range(30):
+        get()
+    started = time.process_time()
+    for _ in range(requests):
+        get()
+    return 1000 * (time.process_time() - started) / requests
+
+
+async def asgi_cpu_ms_per_request(application, path: str, cookie: str, requests: int) -> float:
+    """As cpu_ms_per_request, on one event loop as in a server."""
+    for _ in range(30):
+        await asgi_get(application, path, cookie)
+    started = time.process_time()
+    for _ in range(requests):
+        await asgi_get(application, path, cookie)
+    return 1000 * (time.process_time() - started) / requests
+
+
+async def asgi_get(application, path: str, cookie: str) -> None:
+    """One GET through an ASGI application, as a server would make it."""
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
+        "path": path, "raw_path": path.encode(), "query_string": query.encode(), "root_path": "",
+        "headers": [(b"host", b"127.0.0.1"), (b"cookie", cookie.encode())],
+        "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80),
+    }  # fmt: skip
+    statuses = []
+    body_sent = False
+
+    async def receive():
+        nonlocal body_sent
+        if not body_sent:
+            body_sent = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.sleep(3600)  # the client stays connected
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            statuses.append(message["status"])
+
+    await application(scope, receive, send)
+    if statuses != [200]:
+        raise SystemExit(f"{path}: HTTP {statuses} through the ASGI handler")
+
+
+def wsgi_get(application, path: str, cookie: str) -> None:
+    path, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": "GET", "PATH_INFO": path, "QUERY_STRING": query, "SERVER_NAME": "127.0.0.1",
+        "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "HTTP_COOKIE": cookie, "wsgi.input": io.BytesIO(),
+        "wsgi.url_scheme": "http",
+    }  # fmt: skip
+    statuses = []
+    b"".join(application(environ, lambda status, headers: statuses.append(status)))
+    if not statuses or not statuses[0].startswith("200"):
+        raise SystemExit(f"{path}: HTTP {statuses} through the WSGI handler")
 
 
 # --- The cases -------------------------------------------------------------------------------------
@@ -169,6 +258,8 @@ def production_env() -> dict[str, str]:
     env.setdefault("SMS_BACKEND", "termii")
     env.setdefault("TERMII_API_KEY", "unused-by-the-benchmark")
     env.setdefault("TERMII_SECRET_KEY", "unused-by-the-benchmark")
+    # Production runs with Redis (cache, sessions, channel layer); its own database number here.
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
     # Production refuses the payment sandbox; nothing in the benchmark reaches a gateway.
     env.setdefault("PAYMENTS_SANDBOX", "0")
     env.setdefault("FLUTTERWAVE_BASE_URL", "https://api.flutterwave.com/v3")
@@ -398,7 +489,18 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument("--duration", type=int, default=20, help="seconds measured per case")
     run.add_argument("--warmup", type=int, default=3, help="seconds of unmeasured load before each case")
     run.add_argument("--port", type=int, default=8971)
+    run.add_argument(
+        "--feed-cache-seconds", type=int, nargs="+", default=[10, 0],
+        help="FEED_CACHE_SECONDS; one run per value (0: every request builds the list)",
+    )  # fmt: skip
     run.set_defaults(handler=command_run)
+
+    overhead = commands.add_parser(
+        "overhead", help="server CPU per request through Django's ASGI handler and its WSGI handler, in-process"
+    )
+    add_case_options(overhead)
+    overhead.add_argument("--requests", type=int, default=300, help="requests timed per case and handler")
+    overhead.set_defaults(handler=command_overhead)
     return parser.parse_args(argv)
 
 

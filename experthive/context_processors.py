@@ -1,12 +1,10 @@
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Subquery, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import User
-from chat.models import Participant
+from chat.models import Conversation, Participant
 from notifications.models import Notification
 
 
@@ -28,20 +26,19 @@ def badges(request):
 
 
 def _unread_counts(user) -> dict[str, int]:
-    notes = Notification.objects.visible_to(user).unread().order_by().values("user").annotate(n=Count("id"))
-    chat = (
-        Participant.objects.filter(user=user)
-        .order_by()
-        .values("user")
-        .annotate(n=Sum(F("conversation__last_seq") - F("last_read_seq")))
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            notes=Coalesce(Subquery(notes.values("n"), output_field=IntegerField()), 0),
-            chat=Coalesce(Subquery(chat.values("n"), output_field=IntegerField()), 0),
-        )
-        .values("notes", "chat")
-        .first()
-    )
-    return {"notes": row["notes"], "chat": row["chat"]} if row else {"notes": 0, "chat": 0}
+    # Plain SQL: the same query through the ORM's subquery annotations cost ~4 ms of Python per
+    # page to compile, more than everything else the navigation does.
+    with connection.cursor() as cursor:
+        cursor.execute(UNREAD_COUNTS_SQL, [user.pk, user.pk])
+        notes, chat = cursor.fetchone()
+    return {"notes": notes, "chat": chat}
+
+
+UNREAD_COUNTS_SQL = f"""
+SELECT
+  (SELECT COUNT(*) FROM {Notification._meta.db_table}
+    WHERE user_id = %s AND in_app AND read_at IS NULL),
+  (SELECT COALESCE(SUM(c.last_seq - p.last_read_seq), 0)
+    FROM {Participant._meta.db_table} p JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
+    WHERE p.user_id = %s)
+"""

@@ -137,7 +137,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "experthive.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+    # Every page reads the session: from Redis, with the database behind it so a flush logs no one out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
@@ -203,6 +205,8 @@ DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "NGN")
 CURRENCIES = envlist("CURRENCIES", "NGN,USD,GBP,GHS,KES,ZAR")
 # Smallest bid per currency, in minor units (₦1,000; $5; £5; ...).
 MIN_BID = {"NGN": 100_000, "USD": 500, "GBP": 500, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
+# How long the tutors' feed list may be served from the cache; any question change refreshes it sooner.
+FEED_CACHE_SECONDS = envint("FEED_CACHE_SECONDS", "10")
 MAX_LIVE_BIDS_PER_TUTOR = envint("MAX_LIVE_BIDS_PER_TUTOR", "30")
 MAX_REVISIONS = envint("MAX_REVISIONS", "2")
 AUTO_APPROVE_DAYS = envint("AUTO_APPROVE_DAYS", "3")

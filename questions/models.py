@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from catalog.models import Level, Subject
 from experthive.states import Stateful, StatusHistory
+from questions import feed_cache
 
 
 class QuestionQuerySet(models.QuerySet):
@@ -72,6 +73,12 @@ class Question(Stateful, models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("question_detail", args=[self.pk])
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        # Every write to a question goes through here (services, admin), so the shared feed
+        # cache never shows a question as it was before a change.
+        feed_cache.feed_changed()
 
     @property
     def is_open(self) -> bool:

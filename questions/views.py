@@ -4,11 +4,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from experthive.forms import add_service_errors, status_for
 from experthive.money import major_text, to_minor
-from questions import services
+from questions import feed_cache, services
 from questions.access import get_attachment_for, get_own_question
 from questions.feed import FeedFilters, open_questions, page
 from questions.forms import AttachForm, FeedForm, NewQuestionForm, QuestionForm
@@ -117,13 +119,19 @@ def my_questions(request):
 def feed(request):
     if not (request.user.is_tutor or request.user.is_staff):
         raise PermissionDenied("The question feed is for tutors.")
-    form = FeedForm(request.GET or None)
-    filters = _filters(form)
-    questions, next_cursor = page(open_questions(filters), cursor=request.GET.get("after", ""))
-    query = request.GET.copy()
+    results = feed_cache.cached_html(request.GET.urlencode(), lambda: _feed_results(request.GET))
+    return render(request, "questions/feed.html", {"results": mark_safe(results)})
+
+
+def _feed_results(query_dict) -> str:
+    """The filters and the list of questions: the same for every tutor, so rendered without the
+    request (no user, no context processors) and safe to share through the cache."""
+    form = FeedForm(query_dict or None)
+    questions, next_cursor = page(open_questions(_filters(form)), cursor=query_dict.get("after", ""))
+    query = query_dict.copy()
     query.pop("after", None)
     context = {"form": form, "questions": questions, "next_cursor": next_cursor, "query": query.urlencode()}
-    return render(request, "questions/feed.html", context)
+    return render_to_string("questions/feed.html#results", context)
 
 
 def _filters(form: FeedForm) -> FeedFilters:

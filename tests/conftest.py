@@ -6,6 +6,7 @@ import shutil
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache as django_cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -36,6 +37,13 @@ def _fast_and_offline(settings, tmp_path):
     settings.SANDBOX_TIMEOUT_SECONDS = 0
     # The chat's per-user cap counts in the cache, which outlives a test; tests of the cap lower it.
     settings.CHAT_RATE_LIMIT = 10_000
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """The cache (locmem, or Redis in CI's second pass) outlives a test; the feed's shared pages
+    and the chat's rate counts must not leak from one test into the next."""
+    django_cache.clear()
 
 
 @pytest.fixture(autouse=True)

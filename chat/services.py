@@ -27,6 +27,7 @@ from experthive.realtime import broadcast_after_commit, conversation_group, user
 from experthive.uploads import check_upload
 
 ONLY_PARTIES = "Only the student and the tutor in this conversation can write in it."
+ONLY_PARTIES_READ = "Only the student and the tutor in this conversation keep read marks."
 NOT_YOUR_BID = "Only the bid's tutor and the question's student can talk about this bid."
 BID_WITHDRAWN = "This bid was withdrawn, so its conversation is closed."
 EMPTY = "Write a message or attach a file."
@@ -162,6 +163,8 @@ def _tell_if_still_unread(message_id: int) -> None:
 @transaction.atomic
 def mark_read(*, conversation: Conversation, by: User, seq: int) -> int:
     """Move the reader's mark forward (never back) to `seq`; returns the mark now stored."""
+    if by.pk not in conversation.party_ids():
+        raise PermissionDenied(ONLY_PARTIES_READ)  # staff read without leaving a mark
     head = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
     seq = max(0, min(int(seq), head))
     moved = Participant.objects.filter(conversation=conversation, user=by, last_read_seq__lt=seq).update(

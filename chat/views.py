@@ -22,11 +22,7 @@ API_PAGE_MAX = 100
 
 @login_required
 def inbox(request):
-    rows = (
-        Participant.objects.filter(user=request.user)
-        .select_related("conversation__bid__question", "conversation__student", "conversation__tutor")
-        .order_by("-conversation__last_message_at", "-conversation__created_at")[:100]
-    )
+    rows = Participant.objects.inbox(request.user)[:100]
     return render(request, "chat/inbox.html", {"rows": rows})
 
 

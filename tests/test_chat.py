@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -236,6 +237,13 @@ def test_a_read_mark_never_moves_back_or_past_the_last_message(ada, bola, conver
     assert services.mark_read(conversation=conversation, by=bola, seq=99) == 3
     assert services.mark_read(conversation=conversation, by=bola, seq=1) == 3
     assert services.unread_counts(bola) == {"chat": 0}
+
+
+def test_only_the_two_people_keep_read_marks(ada, staff, conversation):
+    say(conversation, ada, "hello")
+
+    with pytest.raises(PermissionDenied):
+        services.mark_read(conversation=conversation, by=staff, seq=1)
 
 
 def test_the_read_receipt_shows_seen_once_the_other_side_read(client, ada, bola, conversation):

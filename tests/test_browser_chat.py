@@ -143,3 +143,30 @@ def test_the_badge_counts_a_new_message_live_and_the_page_works_without_javascri
     shoot(plain, "chat-no-javascript")
     student.close()
     tutor.context.close()
+
+
+def test_scrolling_back_loads_earlier_messages_in_place_through_the_api(browser, daphne_url, bola_bid, ada, bola):
+    from chat import services
+    from tests.conftest import pdf
+
+    conversation = services.open_conversation(bid=bola_bid, by=ada)
+    services.post_message(conversation=conversation, by=ada, text="The first one.", files=[pdf()], client_id="old-0000")
+    for n in range(2, 61):
+        services.post_message(conversation=conversation, by=ada, text=f"Message {n}.", client_id=f"old-{n:04}")
+    tutor = new_page(browser, daphne_url, 375)
+    log_in(tutor, "bola@example.com")
+    tutor.goto(conversation.get_absolute_url())
+    expect(tutor.locator("#m11")).to_be_visible()
+    expect(tutor.locator("#m10")).to_have_count(0)
+
+    tutor.get_by_role("link", name="Earlier messages").click()
+
+    expect(tutor.locator("#m1")).to_contain_text("The first one.")
+    expect(tutor.locator("#m1").get_by_role("link", name="worksheet.pdf")).to_have_attribute(
+        "href", f"/api/v1/chat-files/{conversation.messages.get(seq=1).files.get().pk}"
+    )
+    expect(tutor.get_by_role("link", name="Earlier messages")).to_have_count(0)
+    assert tutor.url.endswith(conversation.get_absolute_url())  # loaded in place, not a new page
+    shoot_both(tutor, "chat-scrolled-back")
+    assert tutor.csp_violations == []
+    tutor.context.close()

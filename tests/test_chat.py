@@ -1,6 +1,4 @@
-"""Conversation pages, the form fallback, attachments, the JSON endpoints and the rules behind them."""
-
-import json
+"""Conversation pages, the form fallback, attachments and the rules behind them (the JSON is in tests/api)."""
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -302,88 +300,6 @@ def test_contact_details_are_masked(text):
 @pytest.mark.parametrize("text", ["x = 2 or x = 3", "It costs 5000 naira", "Page 123, question 4", "by 12:30 on 5/6"])
 def test_ordinary_numbers_and_maths_are_left_alone(text):
     assert mask_contacts(text) == (text, False)
-
-
-# --- JSON ------------------------------------------------------------------------------------------
-
-
-def api(conversation) -> str:
-    return reverse("chat_api_messages", args=[conversation.pk])
-
-
-def test_the_json_list_pages_back_with_a_cursor(client, ada, conversation):
-    for n in range(5):
-        say(conversation, ada, f"m{n + 1}")
-    client.force_login(ada)
-
-    latest = client.get(api(conversation), {"limit": 2}).json()
-    older = client.get(api(conversation), {"limit": 2, **latest["next"]}).json()
-    newer = client.get(api(conversation), {"after": 3}).json()
-
-    assert [m["seq"] for m in latest["messages"]] == [4, 5]
-    assert latest["next"] == {"before": 4}
-    assert [m["seq"] for m in older["messages"]] == [2, 3]
-    assert [m["seq"] for m in newer["messages"]] == [4, 5]
-    assert newer["next"] is None
-    assert latest["last_seq"] == 5
-
-
-def test_a_message_posted_as_json_is_stored_once_per_client_id(client, bola, conversation):
-    client.force_login(bola)
-    body = json.dumps({"text": "Call me on 08031234567", "client_id": "mobile-000001"})
-
-    first = client.post(api(conversation), body, content_type="application/json")
-    again = client.post(api(conversation), body, content_type="application/json")
-
-    assert first.status_code == again.status_code == 201
-    assert first.json()["message"]["seq"] == again.json()["message"]["seq"] == 1
-    assert "We hid contact details" in first.json()["notice"]
-    assert Message.objects.count() == 1
-
-
-def test_json_errors_have_one_shape(client, ada, dayo, conversation):
-    client.force_login(ada)
-    empty = client.post(
-        api(conversation), json.dumps({"text": "", "client_id": "x" * 10}), content_type="application/json"
-    )
-    broken = client.post(api(conversation), "{oops", content_type="application/json")
-    client.force_login(dayo)
-    stranger = client.get(api(conversation))
-    client.logout()
-    anonymous = client.get(api(conversation))
-
-    assert empty.status_code == 400
-    assert empty.json()["error"]["code"] == "empty"
-    assert empty.json()["error"]["fields"] == {"text": [services.EMPTY]}
-    assert broken.json()["error"]["code"] == "malformed"
-    assert stranger.status_code == 404 and stranger.json()["error"]["code"] == "not_found"
-    assert anonymous.status_code == 401
-
-
-def test_a_flood_over_json_gets_429(client, ada, conversation, settings):
-    from chat import limits
-
-    settings.CHAT_RATE_LIMIT = 2
-    limits.reset(ada.pk)
-    client.force_login(ada)
-
-    codes = [
-        client.post(api(conversation), json.dumps({"text": "hi", "client_id": f"flood-{n:04}"}), "application/json")
-        for n in range(3)
-    ]
-
-    assert [response.status_code for response in codes] == [201, 201, 429]
-    assert codes[-1].json()["error"]["code"] == "rate_limited"
-
-
-def test_read_marks_over_json(client, ada, bola, conversation):
-    say(conversation, ada, "hello")
-    client.force_login(bola)
-
-    response = client.post(reverse("chat_api_read", args=[conversation.pk]), {"seq": 1}, "application/json")
-
-    assert response.json() == {"read": 1}
-    assert client.get(reverse("chat_api_counts")).json() == {"chat": 0}
 
 
 # --- The bid board fragment --------------------------------------------------------------------------

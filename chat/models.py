@@ -43,6 +43,11 @@ class Conversation(models.Model):
 
 
 class ParticipantQuerySet(models.QuerySet):
+    def unread_total(self, user):
+        """A subquery: the user's unread messages across all their conversations (no row: none)."""
+        unread = Sum(F("conversation__last_seq") - F("last_read_seq"))
+        return self.filter(user=user).order_by().values("user").annotate(n=unread).values("n")
+
     def inbox(self, user):
         """The user's conversations, latest activity first, with everything a row shows: one query."""
         return (
@@ -56,11 +61,6 @@ class ParticipantQuerySet(models.QuerySet):
             .annotate(active_at=Coalesce("conversation__last_message_at", "conversation__created_at"))
             .order_by("-active_at", "-id")
         )
-
-    def unread_total(self, user) -> int:
-        """Messages the user has not read yet, across all their conversations: one query."""
-        total = self.filter(user=user).aggregate(n=Sum(F("conversation__last_seq") - F("last_read_seq")))["n"]
-        return int(total or 0)
 
 
 class Participant(models.Model):

@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,8 +24,9 @@ from chat.payloads import message_payload
 from chat.tasks import AWAY_AFTER, tell_if_unread
 from engagements.models import Engagement
 from experthive.markup import render_markdown
-from experthive.realtime import broadcast_after_commit, conversation_group, user_group
+from experthive.realtime import badge_changed, broadcast_after_commit, conversation_group
 from experthive.uploads import check_upload
+from notifications.models import Notification
 
 ONLY_PARTIES = "Only the student and the tutor in this conversation can write in it."
 ONLY_PARTIES_READ = "Only the student and the tutor in this conversation keep read marks."
@@ -147,7 +149,7 @@ def _announce(conversation: Conversation, message: Message, files: list[MessageF
     broadcast_after_commit(
         conversation_group(conversation.pk),
         {"type": "chat.message", "message": payload},
-        *[(user_group(user_id), {"type": "counts.changed"}) for user_id in others],
+        *[badge_changed(user_id) for user_id in others],
     )
     transaction.on_commit(lambda: _tell_if_still_unread(message.pk))
 
@@ -172,9 +174,7 @@ def mark_read(*, conversation: Conversation, by: User, seq: int) -> int:
     )
     if moved:
         event = {"type": "chat.read", "user": by.pk, "seq": seq}
-        broadcast_after_commit(
-            conversation_group(conversation.pk), event, (user_group(by.pk), {"type": "counts.changed"})
-        )
+        broadcast_after_commit(conversation_group(conversation.pk), event, badge_changed(by.pk))
     return seq if moved else read_marks(conversation).get(by.pk, 0)
 
 
@@ -187,5 +187,13 @@ def read_marks(conversation: Conversation) -> dict[int, int]:
 
 
 def unread_counts(user: User) -> dict[str, int]:
-    """What the navigation badge shows. Notifications will add their own count here."""
-    return {"chat": Participant.objects.unread_total(user)}
+    """What the navigation badges show, for the page and the live badge alike: unread chat messages
+    and unread notifications, in one query (every page pays for it)."""
+    chat, notes = User.objects.filter(pk=user.pk).values_list(
+        _count(Participant.objects.unread_total(user)), _count(Notification.objects.unread_total(user))
+    ).first() or (0, 0)
+    return {"chat": chat, "notifications": notes}
+
+
+def _count(subquery) -> Coalesce:
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)

@@ -1,13 +1,9 @@
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Count, F, IntegerField, Subquery, Sum
-from django.db.models.functions import Coalesce
 from django.utils.functional import SimpleLazyObject
 
-from accounts.models import User
-from chat.models import Participant
-from notifications.models import Notification
+from chat.services import unread_counts
 
 
 def site(request):
@@ -15,33 +11,14 @@ def site(request):
 
 
 def badges(request):
-    """The navigation's two unread counts (notifications, chat messages) in one query, run only
-    when a page shows them. Every page pays for it, so it is one query, not one per badge."""
+    """The navigation's unread counts (notifications, chat messages, both for the phone's menu
+    button), read in one query and only when a page shows them."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    counts = cache(lambda: _unread_counts(user))
+    counts = cache(lambda: unread_counts(user))
     return {
-        "unread_notifications": SimpleLazyObject(lambda: counts()["notes"]),
+        "unread_notifications": SimpleLazyObject(lambda: counts()["notifications"]),
         "chat_unread": SimpleLazyObject(lambda: counts()["chat"]),
+        "unread_total": SimpleLazyObject(lambda: counts()["notifications"] + counts()["chat"]),
     }
-
-
-def _unread_counts(user) -> dict[str, int]:
-    notes = Notification.objects.visible_to(user).unread().order_by().values("user").annotate(n=Count("id"))
-    chat = (
-        Participant.objects.filter(user=user)
-        .order_by()
-        .values("user")
-        .annotate(n=Sum(F("conversation__last_seq") - F("last_read_seq")))
-    )
-    row = (
-        User.objects.filter(pk=user.pk)
-        .annotate(
-            notes=Coalesce(Subquery(notes.values("n"), output_field=IntegerField()), 0),
-            chat=Coalesce(Subquery(chat.values("n"), output_field=IntegerField()), 0),
-        )
-        .values("notes", "chat")
-        .first()
-    )
-    return {"notes": row["notes"], "chat": row["chat"]} if row else {"notes": 0, "chat": 0}

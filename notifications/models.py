@@ -19,6 +19,10 @@ class NotificationQuerySet(models.QuerySet):
     def unread(self):
         return self.filter(read_at__isnull=True)
 
+    def unread_total(self, user):
+        """A subquery: how many of the user's in-app notifications are unread (no row: none)."""
+        return self.visible_to(user).unread().order_by().values("user").annotate(n=models.Count("id")).values("n")
+
 
 class Notification(models.Model):
     """One event for one user: the in-app copy, and the record the SMS and emails point back to."""

@@ -1,43 +1,14 @@
 """Chat and the live bid board in a real browser against Daphne (HTTP and WebSockets on one port).
 Ada on a phone, Bola on a desktop. SCREENSHOTS=dir keeps a PNG of each page at 375 and 1280 px."""
 
-from functools import partial
-
 import pytest
-from django.db import connections
 from playwright.sync_api import expect
 
+from tests.browser import new_page
 from tests.conftest import PASSWORD
-from tests.live_daphne import SpawnedDaphne, make_application
 from tests.test_browser_accounts import open_menu_if_collapsed, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# What the test process changed in its settings, for the server process to use too.
-SHARED_SETTINGS = ["PASSWORD_HASHERS", "MEDIA_ROOT", "CHAT_RATE_LIMIT", "TASKS", "ALLOWED_HOSTS"]
-
-
-@pytest.fixture
-def daphne_url(transactional_db, settings):
-    """A real Daphne in a child process, on the test database (committed data is shared)."""
-    shared = {name: getattr(settings, name) for name in SHARED_SETTINGS}
-    # The connection knows the test database's real name (settings may still say the main one).
-    shared["DATABASES"] = {alias: dict(connections[alias].settings_dict) for alias in settings.DATABASES}
-    process = SpawnedDaphne("127.0.0.1", partial(make_application, shared))
-    process.start()
-    assert process.ready.wait(60), "Daphne did not start"
-    yield f"http://127.0.0.1:{process.port.value}"
-    process.terminate()
-    process.join(10)
-
-
-def new_page(browser, url: str, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=url)
-    page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.csp_violations = violations
-    return page
 
 
 def log_in(page, email: str) -> None:
@@ -140,6 +111,7 @@ def test_the_badge_counts_a_new_message_live_and_the_page_works_without_javascri
     expect(plain.get_by_text("Sent without JavaScript.")).to_be_visible()
     expect(badge).to_be_visible(timeout=10_000)
     expect(badge.locator("[data-badge-count]")).to_have_text("1")
+    shoot_both(tutor, "chat-badge-live")
     shoot(plain, "chat-no-javascript")
     student.close()
     tutor.context.close()

@@ -18,6 +18,8 @@ CODES_BY_STATUS = {
     413: "too_large",
     429: "throttled",
 }
+# Service error codes with an HTTP status of their own (any other refusal is a 400).
+STATUS_BY_CODE = {"rate_limited": 429}
 CHECK_FIELDS = "Some fields need attention."
 # The parameter names our endpoints give their JSON or query schema; not part of a field's name.
 SCHEMA_PARAMS = {"payload", "filters"}
@@ -73,7 +75,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(DjangoValidationError)
     def invalid(request, exc):
-        return answer(request, from_django(exc), 400)
+        body = from_django(exc)
+        return answer(request, body, STATUS_BY_CODE.get(body["error"]["code"], 400))
 
     @api.exception_handler(NinjaValidationError)
     def malformed(request, exc):

@@ -3,11 +3,11 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from api.schemas import MAX_ID
-from questions.feed import decode_cursor, page
+from questions.feed import decode_cursor, encode_key, page
 
 BAD_CURSOR = "This cursor is damaged or out of date; start again from the first page."
 
@@ -26,3 +26,17 @@ def paginate(queryset: QuerySet[Any], *, cursor: str, limit: int) -> tuple[list[
     check_cursor(cursor)
     rows, next_cursor = page(queryset, cursor=cursor, size=limit)
     return rows, next_cursor or None
+
+
+def paginate_by(queryset: QuerySet[Any], *, field: str, cursor: str, limit: int) -> tuple[list[Any], str | None]:
+    """Like `paginate`, for a queryset ordered by (-field, -id) where `field` is any datetime (an
+    annotation too): the same cursor format, so the same checks."""
+    check_cursor(cursor)
+    if after := (decode_cursor(cursor) if cursor else None):
+        moment, pk = after
+        queryset = queryset.filter(Q(**{f"{field}__lt": moment}) | Q(**{field: moment, "id__lt": pk}))
+    rows = list(queryset[: limit + 1])
+    if len(rows) <= limit:
+        return rows, None
+    rows = rows[:limit]
+    return rows, encode_key(getattr(rows[-1], field), rows[-1].pk)

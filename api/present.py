@@ -7,6 +7,7 @@ from accounts.models import TutorProfile, User
 from api import schemas as s
 from bidding.models import Bid, TutorStats
 from catalog.models import Level, Subject
+from chat.models import Message, MessageFile, Participant
 from engagements.models import Delivery, Engagement, EngagementEvent
 from questions.models import Attachment, Question
 from reviews.models import Review
@@ -213,4 +214,42 @@ def tutor(profile: TutorProfile, *, stats: TutorStats | None, reviews: list[Revi
         levels=[catalog_ref(item) for item in profile.levels.all()],
         stats=tutor_stats(stats),
         recent_reviews=[review(item) for item in reviews],
+    )
+
+
+def conversation(row: Participant, *, user: User) -> s.ConversationOut:
+    """A row of `Participant.objects.inbox(user)` (the conversation and its relations selected)."""
+    chat = row.conversation
+    engagement = getattr(chat.bid, "engagement", None)
+    return s.ConversationOut(
+        id=chat.pk,
+        question=s.QuestionRef(id=chat.bid.question_id, title=chat.bid.question.title),
+        bid_id=chat.bid_id,
+        engagement=s.EngagementRef(id=engagement.pk, status=engagement.status) if engagement else None,
+        other=person(chat.other_party(user)),  # type: ignore[arg-type]
+        last_seq=chat.last_seq,
+        last_read_seq=row.last_read_seq,
+        unread=row.unread,
+        last_message_at=chat.last_message_at,
+        created_at=chat.created_at,
+    )
+
+
+def chat_file(item: MessageFile) -> s.ChatFileOut:
+    url = reverse("api-1:download_chat_file", args=[item.pk])
+    return s.ChatFileOut(id=item.pk, name=item.original_name, content_type=item.content_type, size=item.size, url=url)
+
+
+def chat_message(message: Message) -> s.MessageOut:
+    """Needs sender selected and files prefetched (`Message.objects.with_files()`)."""
+    return s.MessageOut(
+        id=message.pk,
+        seq=message.seq,
+        sender=person(message.sender),
+        client_id=message.client_id,
+        text=message.text,
+        html=message.html,
+        masked=message.masked,
+        created_at=message.created_at,
+        files=[chat_file(item) for item in message.files.all()],
     )

@@ -6,13 +6,16 @@ from typing import Annotated
 
 from django.conf import settings
 from ninja import Field, Path, Schema
-from pydantic import AwareDatetime, StringConstraints
+from pydantic import AwareDatetime, StringConstraints, model_validator
 
+from chat.services import CLIENT_ID
+from chat.services import MAX_LENGTH as CHAT_MAX_LENGTH
 from experthive.money import format_money
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 MAX_ID = 2**63 - 1
 MAX_MINOR = 10**15  # ten trillion in major units: more than any budget, less than a 64-bit column
+MAX_SEQ = 2**31 - 1  # a message's sequence number is a 32-bit column
 
 
 def _text(max_length: int, min_length: int = 0) -> StringConstraints:
@@ -28,6 +31,7 @@ Name = Annotated[str, _text(100)]
 Email = Annotated[str, _text(254, 1)]
 Search = Annotated[str, _text(200)]
 DeliveryText = Annotated[str, _text(20_000)]
+ChatText = Annotated[str, _text(CHAT_MAX_LENGTH, 1)]
 
 
 Slug = Annotated[str, StringConstraints(max_length=80, pattern=r"^[-a-zA-Z0-9_]+$")]
@@ -36,6 +40,8 @@ Minor = Annotated[int, Field(ge=0, le=MAX_MINOR, description="Minor units (kobo,
 Stars = Annotated[int, Field(ge=1, le=5)]
 Cursor = Annotated[str, StringConstraints(max_length=200, pattern=r"^[-A-Za-z0-9_=]*$")]
 Limit = Annotated[int, Field(ge=1, le=50)]
+Seq = Annotated[int, Field(ge=0, le=MAX_SEQ, description="A message's sequence number in its conversation.")]
+ClientId = Annotated[str, StringConstraints(pattern=f"^{CLIENT_ID.pattern}$")]
 
 
 def object_id(name: str) -> int:
@@ -81,6 +87,7 @@ class Error(Schema):
 
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
+RATE_LIMITED = {**ERRORS, 429: Error}
 
 
 # --- Accounts and tokens ------------------------------------------------------------------------
@@ -361,3 +368,103 @@ class TutorOut(Schema):
     levels: list[CatalogRef]
     stats: TutorStatsOut
     recent_reviews: list[ReviewOut]
+
+
+# --- Chat ------------------------------------------------------------------------------------------
+
+
+class EngagementRef(Schema):
+    id: int
+    status: str
+
+
+class ConversationOut(Schema):
+    id: int
+    question: QuestionRef
+    bid_id: int
+    engagement: EngagementRef | None = Field(description="Once the bid is accepted, the chat continues there.")
+    other: PersonRef = Field(description="The person you are talking to.")
+    last_seq: int = Field(description="The newest message's sequence number (0: no messages yet).")
+    last_read_seq: int = Field(description="How far you have read.")
+    unread: int
+    last_message_at: datetime | None
+    created_at: datetime
+
+
+class ConversationPage(Schema):
+    items: list[ConversationOut]
+    next_cursor: str | None
+
+
+class ChatFileOut(Schema):
+    id: int
+    name: str
+    content_type: str
+    size: int
+    url: str
+
+
+class MessageOut(Schema):
+    id: int
+    seq: int
+    sender: PersonRef
+    client_id: str
+    text: str = Field(description="As stored: contact details sent before payment are already hidden.")
+    html: str = Field(description="The text rendered from Markdown and sanitised.")
+    masked: bool = Field(description="Contact details were hidden (the message was sent before payment).")
+    created_at: datetime
+    files: list[ChatFileOut]
+
+
+class MessageQuery(Schema):
+    after: Seq | None = Field(None, description="Messages after this one, oldest first: resume from the last you have.")
+    before: Seq | None = Field(None, description="Messages before this one: scroll back. Neither: the newest.")
+    limit: Annotated[int, Field(ge=1, le=100)] = 50
+
+    @model_validator(mode="after")
+    def one_direction(self):
+        if self.after is not None and self.before is not None:
+            raise ValueError("Send after or before, not both.")
+        return self
+
+
+class After(Schema):
+    after: int
+
+
+class Before(Schema):
+    before: int
+
+
+class ReadMark(Schema):
+    user_id: int
+    seq: int
+
+
+class MessagePage(Schema):
+    items: list[MessageOut] = Field(description="Oldest first.")
+    next: After | Before | None = Field(description="Query parameters for the next page this way; null at the end.")
+    last_seq: int
+    read_marks: list[ReadMark] = Field(description="How far each person in the conversation has read.")
+
+
+class MessageIn(Schema):
+    text: ChatText
+    client_id: ClientId | None = Field(
+        None,
+        description="Your id for this message (8-64 letters, digits, - or _). Send the same id again when "
+        "retrying and the message is stored once.",
+    )
+
+
+class MessagePosted(Schema):
+    message: MessageOut
+    notice: str | None = Field(description="Set when contact details were hidden: tell the sender why.")
+
+
+class ReadIn(Schema):
+    seq: Seq
+
+
+class ReadOut(Schema):
+    last_read_seq: int

@@ -7,7 +7,7 @@ from ninja.operation import Operation
 
 from api import errors
 from api.auth import EVERYONE_SIGNED_IN
-from api.endpoints import accounts, bids, engagements, questions, tutors
+from api.endpoints import accounts, bids, chat, engagements, questions, tutors
 
 
 class Api(NinjaAPI):
@@ -21,7 +21,7 @@ api = Api(
     version="1",
     description=(
         "Students post questions, tutors bid, the engagement runs from the accepted bid to approval, "
-        "students review tutors. Authenticate with `Authorization: Bearer <token>` "
+        "students review tutors, and the two sides chat. Authenticate with `Authorization: Bearer <token>` "
         "(from `POST /api/v1/auth/token`) or, from the site's own pages, the login session plus "
         "the `X-CSRFToken` header. Money is integer minor units plus an ISO 4217 currency. "
         'Errors are `{"error": {"code", "message", "fields"}}`.'
@@ -30,7 +30,7 @@ api = Api(
     urls_namespace="api-1",
 )
 errors.install(api)
-for module in (accounts, questions, bids, engagements, tutors):
+for module in (accounts, questions, bids, engagements, tutors, chat):
     api.add_router("", module.router)
 
 

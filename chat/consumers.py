@@ -208,8 +208,8 @@ class BidBoardConsumer(LiveConsumer):
 
 
 class BadgeConsumer(LiveConsumer):
-    """/ws/notifications/: the counts behind the navigation badge, pushed when they change.
-    Today it carries unread chat messages; notifications add their count to the same frame."""
+    """/ws/notifications/: the counts behind the navigation badges (unread chat messages and
+    notifications), read from the database whenever a service says they changed."""
 
     handlers = {"ping": "answer_ping"}
 

@@ -3,7 +3,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -42,10 +42,19 @@ class Conversation(models.Model):
 
 
 class ParticipantQuerySet(models.QuerySet):
-    def unread_total(self, user) -> int:
-        """Messages the user has not read yet, across all their conversations: one query."""
-        total = self.filter(user=user).aggregate(n=Sum(F("conversation__last_seq") - F("last_read_seq")))["n"]
-        return int(total or 0)
+    def inbox(self, user):
+        """The user's conversations, latest activity first, with everything a row shows: one query."""
+        return (
+            self.filter(user=user)
+            .select_related(
+                "conversation__bid__question",
+                "conversation__bid__engagement",
+                "conversation__student",
+                "conversation__tutor",
+            )
+            .annotate(active_at=Coalesce("conversation__last_message_at", "conversation__created_at"))
+            .order_by("-active_at", "-id")
+        )
 
 
 class Participant(models.Model):

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
@@ -23,10 +23,12 @@ from chat.payloads import message_payload
 from chat.tasks import AWAY_AFTER, tell_if_unread
 from engagements.models import Engagement
 from experthive.markup import render_markdown
-from experthive.realtime import broadcast_after_commit, conversation_group, user_group
+from experthive.realtime import badge_changed, broadcast_after_commit, conversation_group
 from experthive.uploads import check_upload
+from notifications.models import Notification
 
 ONLY_PARTIES = "Only the student and the tutor in this conversation can write in it."
+ONLY_PARTIES_READ = "Only the student and the tutor in this conversation keep read marks."
 NOT_YOUR_BID = "Only the bid's tutor and the question's student can talk about this bid."
 BID_WITHDRAWN = "This bid was withdrawn, so its conversation is closed."
 EMPTY = "Write a message or attach a file."
@@ -146,7 +148,7 @@ def _announce(conversation: Conversation, message: Message, files: list[MessageF
     broadcast_after_commit(
         conversation_group(conversation.pk),
         {"type": "chat.message", "message": payload},
-        *[(user_group(user_id), {"type": "counts.changed"}) for user_id in others],
+        *[badge_changed(user_id) for user_id in others],
     )
     transaction.on_commit(lambda: _tell_if_still_unread(message.pk))
 
@@ -162,6 +164,8 @@ def _tell_if_still_unread(message_id: int) -> None:
 @transaction.atomic
 def mark_read(*, conversation: Conversation, by: User, seq: int) -> int:
     """Move the reader's mark forward (never back) to `seq`; returns the mark now stored."""
+    if by.pk not in conversation.party_ids():
+        raise PermissionDenied(ONLY_PARTIES_READ)  # staff read without leaving a mark
     head = Conversation.objects.values_list("last_seq", flat=True).get(pk=conversation.pk)
     seq = max(0, min(int(seq), head))
     moved = Participant.objects.filter(conversation=conversation, user=by, last_read_seq__lt=seq).update(
@@ -169,9 +173,7 @@ def mark_read(*, conversation: Conversation, by: User, seq: int) -> int:
     )
     if moved:
         event = {"type": "chat.read", "user": by.pk, "seq": seq}
-        broadcast_after_commit(
-            conversation_group(conversation.pk), event, (user_group(by.pk), {"type": "counts.changed"})
-        )
+        broadcast_after_commit(conversation_group(conversation.pk), event, badge_changed(by.pk))
     return seq if moved else read_marks(conversation).get(by.pk, 0)
 
 
@@ -184,5 +186,21 @@ def read_marks(conversation: Conversation) -> dict[int, int]:
 
 
 def unread_counts(user: User) -> dict[str, int]:
-    """What the navigation badge shows. Notifications will add their own count here."""
-    return {"chat": Participant.objects.unread_total(user)}
+    """What the navigation badges show, for the page and the live badge alike: unread chat messages
+    and unread notifications, in one query (every page pays for it)."""
+    # Plain SQL: built with the ORM's subquery annotations, this query cost ~4 ms of Python per
+    # page to compile, more than everything else the navigation does.
+    with connection.cursor() as cursor:
+        cursor.execute(UNREAD_COUNTS_SQL, [user.pk, user.pk])
+        chat, notes = cursor.fetchone()
+    return {"chat": chat, "notifications": notes}
+
+
+# Table names come from the models; the user ids are bound parameters.
+UNREAD_COUNTS_SQL = f"""
+SELECT
+  (SELECT COALESCE(SUM(c.last_seq - p.last_read_seq), 0)
+    FROM {Participant._meta.db_table} p JOIN {Conversation._meta.db_table} c ON c.id = p.conversation_id
+    WHERE p.user_id = %s),
+  (SELECT COUNT(*) FROM {Notification._meta.db_table} WHERE user_id = %s AND in_app AND read_at IS NULL)
+"""  # noqa: S608

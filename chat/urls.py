@@ -8,7 +8,4 @@ urlpatterns = [
     path("chat/<int:pk>/", views.conversation, name="chat_conversation"),
     path("chat/<int:pk>/send/", views.send, name="chat_send"),
     path("chat/files/<int:pk>/", views.download_file, name="chat_file"),
-    path("chat/api/counts/", views.api_counts, name="chat_api_counts"),
-    path("chat/api/conversations/<int:pk>/messages/", views.api_messages, name="chat_api_messages"),
-    path("chat/api/conversations/<int:pk>/read/", views.api_read, name="chat_api_read"),
 ]

@@ -1,32 +1,24 @@
-"""Conversation pages (which work without JavaScript) and the chat's JSON endpoints."""
-
-import json
+"""Conversation pages, which work without JavaScript (the JSON lives in the API, `api/endpoints/chat.py`)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, JsonResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from chat import access, services
 from chat.forms import MessageForm
 from chat.masking import NOTICE
 from chat.models import Conversation, Message, Participant
-from chat.payloads import error_code, message_payload
 from experthive.forms import add_service_errors
 
 PAGE = 50
-API_PAGE_MAX = 100
 
 
 @login_required
 def inbox(request):
-    rows = (
-        Participant.objects.filter(user=request.user)
-        .select_related("conversation__bid__question", "conversation__student", "conversation__tutor")
-        .order_by("-conversation__last_message_at", "-conversation__created_at")[:100]
-    )
+    rows = Participant.objects.inbox(request.user)[:100]
     return render(request, "chat/inbox.html", {"rows": rows})
 
 
@@ -105,94 +97,6 @@ def download_file(request, pk):
     return FileResponse(
         file.file.open("rb"), as_attachment=True, filename=file.original_name, content_type=file.content_type
     )
-
-
-# --- JSON ---------------------------------------------------------------------------------------
-# Plain views until the JSON API lands; the logic is in the services, so moving them is a thin job.
-
-
-def api_error(code: str, message: str, status: int, fields: dict | None = None) -> JsonResponse:
-    return JsonResponse({"error": {"code": code, "message": message, "fields": fields or {}}}, status=status)
-
-
-def _api_user(request):
-    return request.user if request.user.is_authenticated else None
-
-
-@require_http_methods(["GET", "POST"])
-def api_messages(request, pk):
-    """GET: ?after=<seq> (newer, oldest first) or ?before=<seq> (older); POST: {"text", "client_id"}."""
-    if _api_user(request) is None:
-        return api_error("unauthenticated", "Log in first.", 401)
-    conversation = access.conversation_or_none(request.user, pk)
-    if conversation is None:
-        return api_error("not_found", "No such conversation.", 404)
-    if request.method == "POST":
-        return _api_post(request, conversation)
-    return _api_list(request, conversation)
-
-
-def _api_list(request, conversation: Conversation) -> JsonResponse:
-    limit = min(_int(request.GET.get("limit")) or PAGE, API_PAGE_MAX)
-    after, before = _int(request.GET.get("after")), _int(request.GET.get("before"))
-    rows = Message.objects.filter(conversation=conversation)
-    if after is not None:
-        shown = list(rows.after(after, limit))
-        cursor = {"after": shown[-1].seq} if len(shown) == limit else None
-    else:
-        shown = rows.before(before, limit)
-        cursor = {"before": shown[0].seq} if shown and shown[0].seq > 1 else None
-    return JsonResponse(
-        {
-            "messages": [message_payload(message) for message in shown],
-            "next": cursor,
-            "last_seq": conversation.last_seq,
-            "read": {str(k): v for k, v in services.read_marks(conversation).items()},
-        }
-    )
-
-
-def _api_post(request, conversation: Conversation) -> JsonResponse:
-    try:
-        body = json.loads(request.body or b"{}")
-    except ValueError:
-        return api_error("malformed", "Send a JSON object.", 400)
-    if not isinstance(body, dict) or not isinstance(body.get("text", ""), str):
-        return api_error("malformed", "Send a JSON object with text and client_id.", 400)
-    try:
-        message = services.post_message(
-            conversation=conversation,
-            by=request.user,
-            text=body.get("text", ""),
-            client_id=str(body.get("client_id", "")),
-        )
-    except ValidationError as exc:
-        code = error_code(exc)
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {}
-        return api_error(code, " ".join(exc.messages), 429 if code == "rate_limited" else 400, fields)
-    except PermissionDenied as exc:
-        return api_error("forbidden", str(exc), 403)
-    data = {"message": message_payload(message), "notice": NOTICE if message.masked else None}
-    return JsonResponse(data, status=201)
-
-
-@require_POST
-def api_read(request, pk):
-    if _api_user(request) is None:
-        return api_error("unauthenticated", "Log in first.", 401)
-    conversation = access.conversation_or_none(request.user, pk)
-    if conversation is None or not access.can_write(request.user, conversation):
-        return api_error("not_found", "No such conversation.", 404)
-    try:
-        seq = int(json.loads(request.body or b"{}").get("seq"))
-    except (ValueError, TypeError, AttributeError):
-        return api_error("malformed", 'Send {"seq": <number>}.', 400)
-    return JsonResponse({"read": services.mark_read(conversation=conversation, by=request.user, seq=seq)})
-
-
-@login_required
-def api_counts(request):
-    return JsonResponse(services.unread_counts(request.user))
 
 
 def _int(value) -> int | None:

@@ -29,6 +29,12 @@ def user_group(user_id: int) -> str:
     return f"user-{user_id}"
 
 
+def badge_changed(user_id: int) -> tuple[str, dict[str, Any]]:
+    """A (group, event) pair telling the user's badges to count again: unread chat messages and
+    notifications live in different apps, so the event carries no numbers, only the nudge."""
+    return user_group(user_id), {"type": "counts.changed"}
+
+
 def broadcast_after_commit(group: str, event: dict[str, Any], *more: tuple[str, dict[str, Any]]) -> None:
     """Send `event` to `group` (and any more (group, event) pairs) once the current transaction
     commits, or at once outside one. Pairs given together go out in one hop to the event loop."""

@@ -1,3 +1,5 @@
+# mypy: disable-error-code="attr-defined"
+# (the stubs omit the private attributes of Django's Redis classes that this module builds on)
 """Django's Redis cache, with one client and one connection pool per process.
 
 Django keeps cache backends in context-local storage, and under ASGI every request runs in a new

@@ -22,6 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.services import mark_phone_verified
+from experthive.realtime import badge_changed, broadcast_after_commit
 from notifications.kinds import DIGEST_KIND, DIGEST_SMS, DIGEST_TITLE, EMAIL, IN_APP, KINDS, SMS, Kind
 from notifications.models import (
     Notification,
@@ -63,6 +64,8 @@ def notify(user: User, kind: str, **context: Any) -> Notification:
         in_app=IN_APP in channels,
         created_at=now,
     )
+    if notification.in_app:
+        broadcast_after_commit(*badge_changed(user.pk))  # the badge counts it once it is committed
     context = {**context, "link": short_link(notification)}
     if EMAIL in channels:
         _queue_email(notification, spec, context)
@@ -427,10 +430,14 @@ def mark_read(*, notification: Notification) -> None:
     if notification.read_at is None:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read_at"])
+        broadcast_after_commit(*badge_changed(notification.user_id))
 
 
 def mark_all_read(*, user: User) -> int:
-    return Notification.objects.visible_to(user).unread().update(read_at=timezone.now())
+    count = Notification.objects.visible_to(user).unread().update(read_at=timezone.now())
+    if count:
+        broadcast_after_commit(*badge_changed(user.pk))
+    return count
 
 
 @transaction.atomic

@@ -59,7 +59,12 @@ def open_questions(filters: FeedFilters) -> QuerySet[Question]:
 
 
 def encode_cursor(question: Question) -> str:
-    raw = f"{question.created_at.isoformat()}|{question.pk}"
+    return encode_key(question.created_at, question.pk)
+
+
+def encode_key(moment: datetime, pk: int) -> str:
+    """A (moment, id) keyset position as an opaque, URL-safe cursor."""
+    raw = f"{moment.isoformat()}|{pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 

@@ -71,14 +71,14 @@ class Question(Stateful, models.Model):
     def __str__(self) -> str:
         return self.title
 
-    def get_absolute_url(self) -> str:
-        return reverse("question_detail", args=[self.pk])
-
     def save(self, *args, **kwargs) -> None:
         super().save(*args, **kwargs)
         # Every write to a question goes through here (services, admin), so the shared feed
         # cache never shows a question as it was before a change.
         feed_cache.feed_changed()
+
+    def get_absolute_url(self) -> str:
+        return reverse("question_detail", args=[self.pk])
 
     @property
     def is_open(self) -> bool:

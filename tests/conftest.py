@@ -4,10 +4,12 @@ who must see nothing of theirs. Plus a real Chromium for browser journeys."""
 import os
 import shutil
 from datetime import timedelta
+from functools import partial
 
 import pytest
 from django.core.cache import cache as django_cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.utils import timezone
 
 from accounts import services
@@ -20,6 +22,7 @@ from notifications import sms
 from payments import services as payment_services
 from payments.gateways import base as gateway_base
 from questions import services as question_services
+from tests.live_daphne import SpawnedDaphne, make_application
 from tests.sandbox import InProcessTransport, pay_in_sandbox
 
 PASSWORD = "correct-horse-battery-9"
@@ -227,6 +230,26 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+# What the test process changed in its settings, for the server process to use too.
+SHARED_SETTINGS = ["PASSWORD_HASHERS", "MEDIA_ROOT", "CHAT_RATE_LIMIT", "TASKS", "ALLOWED_HOSTS"]
+
+
+@pytest.fixture
+def daphne_url(transactional_db, settings):
+    """A real Daphne in a child process, on the test database (committed data is shared), for
+    journeys over WebSockets. What it broadcasts stays in its own process: the change a socket
+    should hear about has to be made through that server (a page, a form), not by the test."""
+    shared = {name: getattr(settings, name) for name in SHARED_SETTINGS}
+    # The connection knows the test database's real name (settings may still say the main one).
+    shared["DATABASES"] = {alias: dict(connections[alias].settings_dict) for alias in settings.DATABASES}
+    process = SpawnedDaphne("127.0.0.1", partial(make_application, shared))
+    process.start()
+    assert process.ready.wait(60), "Daphne did not start"
+    yield f"http://127.0.0.1:{process.port.value}"
+    process.terminate()
+    process.join(10)
 
 
 @pytest.fixture

@@ -1,43 +1,14 @@
 """Chat and the live bid board in a real browser against Daphne (HTTP and WebSockets on one port).
 Ada on a phone, Bola on a desktop. SCREENSHOTS=dir keeps a PNG of each page at 375 and 1280 px."""
 
-from functools import partial
-
 import pytest
-from django.db import connections
 from playwright.sync_api import expect
 
+from tests.browser import new_page
 from tests.conftest import PASSWORD
-from tests.live_daphne import SpawnedDaphne, make_application
 from tests.test_browser_accounts import open_menu_if_collapsed, shoot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-# What the test process changed in its settings, for the server process to use too.
-SHARED_SETTINGS = ["PASSWORD_HASHERS", "MEDIA_ROOT", "CHAT_RATE_LIMIT", "TASKS", "ALLOWED_HOSTS"]
-
-
-@pytest.fixture
-def daphne_url(transactional_db, settings):
-    """A real Daphne in a child process, on the test database (committed data is shared)."""
-    shared = {name: getattr(settings, name) for name in SHARED_SETTINGS}
-    # The connection knows the test database's real name (settings may still say the main one).
-    shared["DATABASES"] = {alias: dict(connections[alias].settings_dict) for alias in settings.DATABASES}
-    process = SpawnedDaphne("127.0.0.1", partial(make_application, shared))
-    process.start()
-    assert process.ready.wait(60), "Daphne did not start"
-    yield f"http://127.0.0.1:{process.port.value}"
-    process.terminate()
-    process.join(10)
-
-
-def new_page(browser, url: str, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 800}, base_url=url)
-    page = context.new_page()
-    violations: list[str] = []
-    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
-    page.csp_violations = violations
-    return page
 
 
 def log_in(page, email: str) -> None:
@@ -140,6 +111,34 @@ def test_the_badge_counts_a_new_message_live_and_the_page_works_without_javascri
     expect(plain.get_by_text("Sent without JavaScript.")).to_be_visible()
     expect(badge).to_be_visible(timeout=10_000)
     expect(badge.locator("[data-badge-count]")).to_have_text("1")
+    shoot_both(tutor, "chat-badge-live")
     shoot(plain, "chat-no-javascript")
     student.close()
+    tutor.context.close()
+
+
+def test_scrolling_back_loads_earlier_messages_in_place_through_the_api(browser, daphne_url, bola_bid, ada, bola):
+    from chat import services
+    from tests.conftest import pdf
+
+    conversation = services.open_conversation(bid=bola_bid, by=ada)
+    services.post_message(conversation=conversation, by=ada, text="The first one.", files=[pdf()], client_id="old-0000")
+    for n in range(2, 61):
+        services.post_message(conversation=conversation, by=ada, text=f"Message {n}.", client_id=f"old-{n:04}")
+    tutor = new_page(browser, daphne_url, 375)
+    log_in(tutor, "bola@example.com")
+    tutor.goto(conversation.get_absolute_url())
+    expect(tutor.locator("#m11")).to_be_visible()
+    expect(tutor.locator("#m10")).to_have_count(0)
+
+    tutor.get_by_role("link", name="Earlier messages").click()
+
+    expect(tutor.locator("#m1")).to_contain_text("The first one.")
+    expect(tutor.locator("#m1").get_by_role("link", name="worksheet.pdf")).to_have_attribute(
+        "href", f"/api/v1/chat-files/{conversation.messages.get(seq=1).files.get().pk}"
+    )
+    expect(tutor.get_by_role("link", name="Earlier messages")).to_have_count(0)
+    assert tutor.url.endswith(conversation.get_absolute_url())  # loaded in place, not a new page
+    shoot_both(tutor, "chat-scrolled-back")
+    assert tutor.csp_violations == []
     tutor.context.close()

@@ -6,10 +6,11 @@ Set SCREENSHOTS=some/dir to keep a PNG of each page at phone and desktop widths.
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from notifications import sms
 from notifications.services import notify
-from tests.browser import log_in, open_menu_if_collapsed, shoot
+from tests.browser import log_in, new_page, open_menu_if_collapsed, shoot
 from tests.notifications.helpers import verify_phone
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,7 +59,8 @@ def test_a_student_verifies_her_phone_sees_a_bid_arrive_opens_it_and_changes_set
     assert page.get_by_role("heading", name="Bola Adeyemi").is_visible()
 
     page.goto("/notifications/")
-    assert page.locator(".badge").count() == 0
+    expect(page.locator("[data-badge-notifications]")).to_be_hidden()
+    expect(page.locator("[data-badge-total]")).to_be_hidden()
     page.get_by_role("link", name="Notification settings").click()
     page.get_by_label("A new chat message while I'm away: SMS").check()
     page.get_by_label("Quiet hours start").fill("22:00")
@@ -102,3 +104,43 @@ def test_the_notification_pages_run_with_no_content_security_policy_violations(d
         desktop_page.goto(path)
 
     assert violations == []
+
+
+def test_the_badge_changes_live_on_a_phone_and_a_desktop_without_a_reload(browser, daphne_url, question, ada, bola):
+    """Ada has the site open on her phone and her laptop. Bola bids: both badges count the new
+    notification at once. She reads it on the laptop: the phone's badge clears, never reloaded."""
+    phone, laptop, tutor = (new_page(browser, daphne_url, width) for width in (375, 1280, 1280))
+    for page, email in ((phone, "ada@example.com"), (laptop, "ada@example.com"), (tutor, "bola@example.com")):
+        log_in(page, email)
+    for page in (phone, laptop):
+        page.goto("/")
+        page.evaluate("window.notReloaded = true")
+        expect(page.locator("[data-badge-notifications]")).to_be_hidden()
+
+    # The bid goes through the live server, whose broadcast reaches Ada's sockets.
+    tutor.goto(question.get_absolute_url())
+    tutor.get_by_label("Your price").fill("4500")
+    tutor.get_by_label("Delivery time (hours after payment)").fill("8")
+    tutor.get_by_label("Message to the student").fill("I will factorise it with you.")
+    tutor.get_by_role("button", name="Place my bid").click()
+
+    nav_badge = laptop.get_by_role("navigation").locator("[data-badge-notifications]")
+    expect(nav_badge).to_have_text("1 unread", timeout=10_000)
+    menu_badge = phone.get_by_role("button", name=re.compile("Menu")).locator("[data-badge-total]")
+    expect(menu_badge).to_have_text("1 unread", timeout=10_000)  # the phone's folded menu says so too
+    shoot(phone, "badge-live-menu-closed")
+    shoot(laptop, "badge-live")
+    open_menu_if_collapsed(phone)
+    expect(phone.get_by_role("link", name=re.compile("Notifications"))).to_have_text("Notifications 1 unread")
+    shoot(phone, "badge-live-menu-open")
+
+    laptop.get_by_role("navigation").get_by_role("link", name=re.compile("Notifications")).click()
+    laptop.get_by_role("button", name=re.compile('^Mark "New bid')).click()
+
+    expect(phone.locator("[data-badge-notifications]")).to_be_hidden(timeout=10_000)
+    expect(menu_badge).to_be_hidden()
+    assert phone.evaluate("window.notReloaded") is True
+    shoot(phone, "badge-live-cleared")
+    for page in (phone, laptop, tutor):
+        assert page.csp_violations == []
+        page.context.close()

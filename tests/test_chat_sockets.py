@@ -10,6 +10,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
+from django.db import transaction
 from django.test import Client
 
 from bidding import services as bid_services
@@ -18,6 +19,8 @@ from chat.models import Message
 from engagements import services as engagement_services
 from experthive.asgi import application
 from experthive.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
+from notifications import services as notification_services
+from notifications.services import notify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUIET = 1.0  # seconds of silence that count as "nothing more arrives"
@@ -332,14 +335,60 @@ async def test_a_student_cannot_watch_another_students_bid_board(question, dayo)
 # --- Badge ------------------------------------------------------------------------------------
 
 
+async def counts_until(badge, **expected) -> dict:
+    """Counts frames until one shows these numbers (one change may be counted more than once)."""
+    wanted = {"type": "counts", **expected}
+    while (frame := await receive(badge, "counts")) != wanted:
+        pass
+    return frame
+
+
+def notify_in_transaction(user, kind: str, **context):
+    with transaction.atomic():
+        return notify(user, kind, **context)
+
+
+def new_bid_for(user):
+    context = {"question_title": "Fractions", "amount_display": "₦4,000", "tutor_name": "Bola Adeyemi", "url": "/"}
+    return notify_in_transaction(user, "new_bid", **context)
+
+
 async def test_the_badge_counts_unread_messages_live(conversation, ada, bola):
     badge = await open_socket("/ws/notifications/", bola, expect_open=False)
-    assert await receive(badge, "counts") == {"type": "counts", "chat": 0}
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 0}
 
     await post(conversation=conversation, by=ada, text="Hello", client_id="ada-00000001")
-    assert await receive(badge, "counts") == {"type": "counts", "chat": 1}
+    # The message, and (the task backend in tests runs at once) the "you have a message" notification.
+    await counts_until(badge, chat=1, notifications=1)
     await database_sync_to_async(services.mark_read)(conversation=conversation, by=bola, seq=1)
-    assert await receive(badge, "counts") == {"type": "counts", "chat": 0}
+    await counts_until(badge, chat=0, notifications=1)
+    await badge.disconnect()
+
+
+async def test_a_notification_raises_the_badge_live_and_reading_lowers_it(ada):
+    badge = await open_socket("/ws/notifications/", ada, expect_open=False)
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 0}
+
+    first = await database_sync_to_async(new_bid_for)(ada)
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 1}
+    await database_sync_to_async(new_bid_for)(ada)
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 2}
+    await database_sync_to_async(notification_services.mark_read)(notification=first)
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 1}
+    await database_sync_to_async(notification_services.mark_all_read)(user=ada)
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 0}
+    await badge.disconnect()
+
+
+async def test_someone_elses_notification_does_not_reach_my_badge(ada, dayo):
+    badge = await open_socket("/ws/notifications/", ada, expect_open=False)
+    await receive(badge, "counts")
+
+    await database_sync_to_async(new_bid_for)(dayo)
+
+    assert await badge.receive_nothing(timeout=QUIET)
+    await database_sync_to_async(new_bid_for)(ada)  # the socket was listening all along
+    assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 1}
     await badge.disconnect()
 
 

@@ -4,8 +4,8 @@ import re
 import pytest
 from django.urls import reverse
 
-from catalog.models import Level
 from bidding import services as bid_services
+from catalog.models import Level
 from engagements import services as engagement_services
 from questions import services
 from questions.feed import encode_cursor

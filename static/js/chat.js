@@ -228,6 +228,11 @@ function startChat(root) {
   setupOlder();
   log.scrollTop = log.scrollHeight;
 
+  // The JSON API names the sender as {id, name}; the socket sends sender and sender_name.
+  function fromApi(message) {
+    return { ...message, sender: message.sender.id, sender_name: message.sender.name };
+  }
+
   // Infinite scroll back: the "Earlier messages" link loads the page before, in place.
   function setupOlder() {
     const link = root.querySelector("[data-load-older]");
@@ -241,7 +246,7 @@ function startChat(root) {
       if (!response.ok) return;
       const page = await response.json();
       const height = log.scrollHeight;
-      log.prepend(...page.messages.map(render));
+      log.prepend(...page.items.map(fromApi).map(render));
       log.scrollTop += log.scrollHeight - height;
       if (page.next) link.dataset.before = String(page.next.before);
       else link.parentElement.remove();

@@ -1,15 +1,24 @@
 // Live pieces on every page: the navigation badge, and on a question the bid board.
 import { LiveSocket } from "./socket.js";
 
+// One count on a badge (templates/_badge.html): hidden at zero, "99+" past 99, as the server renders it.
+function showCount(kind, count) {
+  const badge = document.querySelector(`[data-badge-${kind}]`);
+  if (!badge || typeof count !== "number") return;
+  badge.querySelector("[data-badge-count]").textContent = count > 99 ? "99+" : String(count);
+  badge.hidden = !count;
+}
+
+// The navigation's badges (and, on a phone, the menu button's total) follow the server's counts.
 function startBadge() {
   const path = document.body.dataset.liveBadge;
-  const badge = document.querySelector("[data-badge-chat]");
-  if (!path || !badge) return;
+  if (!path) return;
   new LiveSocket(path, {
     onMessage(frame) {
       if (frame.type !== "counts") return;
-      badge.querySelector("[data-badge-count]").textContent = String(frame.chat);
-      badge.hidden = !frame.chat;
+      showCount("chat", frame.chat);
+      showCount("notifications", frame.notifications);
+      showCount("total", frame.chat + frame.notifications);
     },
   });
 }

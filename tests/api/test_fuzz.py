@@ -16,7 +16,9 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 
 from api.services import issue_token
+from chat import services as chat_services
 from experthive.wsgi import application
+from tests.conftest import pdf
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +40,10 @@ def one_connection():
 def real_ids(delivered) -> dict[str, int]:
     """Path parameters that hit real objects, so generated bodies reach the services too."""
     question = delivered.question
+    conversation = chat_services.open_conversation(bid=delivered.bid, by=delivered.student)
+    chat_services.post_message(
+        conversation=conversation, by=delivered.tutor, text="", files=[pdf()], client_id="fuzz-000001"
+    )
     return {
         "question_id": question.pk,
         "bid_id": delivered.bid_id,
@@ -45,6 +51,8 @@ def real_ids(delivered) -> dict[str, int]:
         "attachment_id": question.attachments.get().pk,
         "file_id": delivered.deliveries.get().files.get().pk,
         "tutor_id": delivered.tutor_id,
+        "conversation_id": conversation.pk,
+        "chat_file_id": conversation.messages.get().files.get().pk,
     }
 
 

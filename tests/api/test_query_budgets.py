@@ -121,3 +121,40 @@ def test_a_tutors_reviews(anonymous, ada, bola, staff, maths, sss3, django_asser
             review_one()
 
     assert_flat(anonymous, f"/tutors/{bola.pk}/reviews", grow, django_assert_num_queries)
+
+
+def test_conversations(as_bola, ada, bola, maths, sss3, django_assert_num_queries, settings):
+    from chat import services as chat_services
+
+    settings.MAX_LIVE_BIDS_PER_TUTOR = 50
+
+    def talk():
+        conversation = chat_services.open_conversation(bid=bid(post(ada, maths, sss3), bola), by=ada)
+        chat_services.post_message(conversation=conversation, by=ada, text="Hello", client_id="hello-0001")
+
+    talk()
+
+    def grow():
+        for _ in range(49):
+            talk()
+
+    assert_flat(as_bola, "/conversations", grow, django_assert_num_queries)
+
+
+def test_a_conversations_messages(as_bola, ada, bola_bid, django_assert_num_queries):
+    from chat import services as chat_services
+    from tests.conftest import pdf
+
+    conversation = chat_services.open_conversation(bid=bola_bid, by=ada)
+
+    def say(n: int) -> None:
+        files = [pdf()] if n % 2 else []
+        chat_services.post_message(conversation=conversation, by=ada, text=f"m{n}", files=files, client_id=f"m-{n:06}")
+
+    say(1)
+
+    def grow():
+        for n in range(2, 51):
+            say(n)
+
+    assert_flat(as_bola, f"/conversations/{conversation.pk}/messages", grow, django_assert_num_queries)

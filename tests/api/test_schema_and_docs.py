@@ -21,6 +21,11 @@ def test_the_openapi_schema_is_served_as_valid_json(client):
     assert response.status_code == 200
     assert schema["openapi"].startswith("3.")
     assert {"/api/v1/auth/token", "/api/v1/questions", "/api/v1/bids/{bid_id}/accept"} <= set(schema["paths"])
+    assert {
+        "/api/v1/conversations",
+        "/api/v1/conversations/{conversation_id}/messages",
+        "/api/v1/conversations/{conversation_id}/read",
+    } <= set(schema["paths"])
     assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
 
 

@@ -36,13 +36,24 @@ def test_the_navigation_shows_the_unread_count(client, ada):
 
     page = client.get("/").text
 
-    assert re.search(r'class="badge">2<span class="visually-hidden"> unread</span>', page)
+    assert re.search(
+        r'class="badge" data-badge-notifications><span data-badge-count>2</span><span class="visually-hidden"> unread',
+        page,
+    )
 
 
 def test_no_badge_when_everything_is_read(client, ada):
     client.force_login(ada)
 
-    assert 'class="badge"' not in client.get("/").text
+    assert 'class="badge" data-badge-notifications hidden>' in client.get("/").text
+
+
+def test_a_hundred_unread_show_as_99_plus(client, ada):
+    for _ in range(100):
+        bid_for(ada)
+    client.force_login(ada)
+
+    assert "data-badge-notifications><span data-badge-count>99+</span>" in client.get("/").text
 
 
 def test_opening_a_notification_marks_it_read_and_goes_to_its_page(client, ada):

@@ -40,6 +40,10 @@ import websockets
 from websockets.typing import Origin
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, bench included
+
+from bench.production import production_settings  # noqa: E402
+
 LAYERS = {
     "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
     "core": "channels_redis.core.RedisChannelLayer",
@@ -70,20 +74,14 @@ def server_env(args) -> dict[str, str]:
     """Production-like settings (DEBUG off), pointing at the bench's own database and Redis."""
     return {
         **os.environ,
+        **production_settings(),
         "DJANGO_SETTINGS_MODULE": "experthive.settings",
         "DATABASE_URL": args.database,
         "DATABASE_POOL_MAX": "20",
         "REDIS_URL": f"redis://127.0.0.1:{REDIS_PORT}/7",
         "CHANNEL_LAYER_BACKEND": LAYERS[args.layer],
         "CHANNEL_LAYER_PREFIX": "chatbench",
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": "https://bench.invalid",
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "SECURE_SSL_REDIRECT": "0",
         "CHAT_RATE_LIMIT": "100000",  # the bench measures delivery, not the per-user cap
-        "LOG_LEVEL": "WARNING",
     }
 
 
@@ -502,7 +500,6 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     env = server_env(args)
     os.environ.update({k: v for k, v in env.items() if k not in ("LOG_LEVEL",)})
-    sys.path.insert(0, str(ROOT))
     print(f"load average at start: {os.getloadavg()}")
     restart = f", Redis restarted at {args.restart_redis_at:g} s" if args.restart_redis_at is not None else ""
     print(f"{args.sockets} sockets, {args.rate:g} msg/s for {args.duration:g} s, {args.layer} layer, ", end="")

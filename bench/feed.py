@@ -15,7 +15,6 @@ import http.client
 import io
 import os
 import re
-import secrets
 import shutil
 import socket
 import subprocess
@@ -30,6 +29,10 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: the project's packages, bench included
+
+from bench.production import production_settings  # noqa: E402
+
 VENV_BIN = Path(sys.executable).parent
 SERVERS = {
     # The Procfile's command, on a listening socket shared by every process. Another ASGI server
@@ -61,7 +64,6 @@ class Result:
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "experthive.settings")
     import django
 
@@ -243,29 +245,9 @@ def feed_cases(args: argparse.Namespace) -> list[Case]:
 
 
 def production_env() -> dict[str, str]:
-    """DEBUG off with the variables production requires; plain HTTP because nothing here terminates TLS."""
-    env = dict(os.environ)
-    env.update(
-        DEBUG="0",
-        SECRET_KEY=secrets.token_urlsafe(64),
-        ALLOWED_HOSTS="127.0.0.1,localhost",
-        SITE_URL="https://bench.experthive.ng",
-        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-        SECURE_SSL_REDIRECT="0",
-        LOG_LEVEL="WARNING",
-    )
-    # Where the site also insists on a real SMS provider: named, never called (the feed sends nothing).
-    env.setdefault("SMS_BACKEND", "termii")
-    env.setdefault("TERMII_API_KEY", "unused-by-the-benchmark")
-    env.setdefault("TERMII_SECRET_KEY", "unused-by-the-benchmark")
-    # Production runs with Redis (cache, sessions, channel layer); its own database number here.
-    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/3")
-    # Production refuses the payment sandbox; nothing in the benchmark reaches a gateway.
-    env.setdefault("PAYMENTS_SANDBOX", "0")
-    env.setdefault("FLUTTERWAVE_BASE_URL", "https://api.flutterwave.com/v3")
-    env.setdefault("FLUTTERWAVE_SECRET_KEY", "FLWSECK-unused-by-the-benchmark-X")
-    env.setdefault("FLUTTERWAVE_WEBHOOK_HASH", "unused-by-the-benchmark")
-    return env
+    """DEBUG off with the variables production requires, and Redis as production has it (cache,
+    sessions, channel layer) on its own database number; values already in the environment win."""
+    return {**production_settings(), "REDIS_URL": "redis://127.0.0.1:6379/3", **os.environ, "DEBUG": "0"}
 
 
 def manage(*arguments: str, env: dict[str, str]) -> None:

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from engagements.models import Engagement
+from questions import services as question_services
 from tests.browser import log_in, open_menu_if_collapsed, shoot
 from tests.conftest import PDF_BYTES, in_hours
 
@@ -93,3 +94,27 @@ def test_a_question_goes_from_asking_to_a_published_review(
     shoot(student, "tutor-profile-reviewed")
     for page in (student, tutor):
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
+def test_a_tutor_on_a_phone_filters_the_feed_and_sees_a_new_question_at_once(phone_page, ada, bola, maths, sss3):
+    def ask(title: str):
+        return question_services.post_question(
+            student=ada, title=title, body="Please help.", subject=maths, level=sss3,
+            deadline=in_hours(30), budget=600_000, currency="NGN",
+        )  # fmt: skip
+
+    ask("Simultaneous equations by elimination")
+    log_in(phone_page, "bola@example.com")
+    open_menu_if_collapsed(phone_page)
+    phone_page.get_by_role("navigation").get_by_role("link", name="Find questions").click()
+    phone_page.get_by_label("Subject").select_option(label="Mathematics")
+    phone_page.get_by_role("button", name="Show questions").click()
+    assert phone_page.get_by_role("link", name="Simultaneous equations by elimination").is_visible()
+    shoot(phone_page, "feed-filtered")
+
+    # The list is shared through the cache; a question posted now still shows on the next load.
+    ask("Quadratic equations by completing the square")
+    phone_page.reload()
+
+    assert phone_page.get_by_role("link", name="Quadratic equations by completing the square").is_visible()
+    assert phone_page.get_by_label("Subject").input_value() == str(maths.pk)

@@ -44,6 +44,12 @@ class SessionAuth(APIKeyCookie):
         return user  # type: ignore[return-value]
 
 
+def socket_user(key: str) -> User | None:
+    """The user behind an API token, for WebSocket handshakes (WEBSOCKET_TOKEN_AUTHENTICATOR)."""
+    found = services.token_for_key(key.strip())
+    return found.user if found is not None else None
+
+
 token_auth = TokenAuth()
 session_auth = SessionAuth()
 EVERYONE_SIGNED_IN = [token_auth, session_auth]

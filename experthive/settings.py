@@ -155,7 +155,7 @@ else:
 WEBSOCKET_HEARTBEAT_SECONDS = envint("WEBSOCKET_HEARTBEAT_SECONDS", "25")
 # Dotted path to `f(token: str) -> User | None` for API clients that send `Authorization: Bearer`;
 # empty = session only. The JSON API's token model plugs in here (see experthive/ws_auth.py).
-WEBSOCKET_TOKEN_AUTHENTICATOR = os.environ.get("WEBSOCKET_TOKEN_AUTHENTICATOR", "")
+WEBSOCKET_TOKEN_AUTHENTICATOR = os.environ.get("WEBSOCKET_TOKEN_AUTHENTICATOR", "api.auth.socket_user")
 CHAT_RATE_LIMIT = envint("CHAT_RATE_LIMIT", "30")  # messages per user per window
 CHAT_RATE_WINDOW_SECONDS = envint("CHAT_RATE_WINDOW_SECONDS", "60")
 

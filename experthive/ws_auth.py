@@ -1,10 +1,11 @@
 """Who is on a socket: the session user (AuthMiddlewareStack), or, for API clients that cannot
 carry the site's cookie, a bearer token.
 
-The seam: the JSON API owns the token model. It plugs in by naming a function
-`f(token: str) -> User | None` in `WEBSOCKET_TOKEN_AUTHENTICATOR`; until then only sessions
-authenticate. Clients send `Authorization: Bearer <token>` with the handshake (browsers use the
-session cookie instead, so the token never sits in a URL or a log).
+The seam: the JSON API owns the token model, above this package, so it plugs in by name: the
+function `f(token: str) -> User | None` in `WEBSOCKET_TOKEN_AUTHENTICATOR` (by default the API's
+`api.auth.socket_user`; empty: only sessions authenticate). Clients send
+`Authorization: Bearer <token>` with the handshake (browsers use the session cookie instead, so
+the token never sits in a URL or a log).
 """
 
 from channels.auth import AuthMiddleware, get_user

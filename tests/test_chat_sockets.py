@@ -13,6 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
 
+from api import services as api_services
 from bidding import services as bid_services
 from chat import limits, services
 from chat.models import Message
@@ -395,26 +396,34 @@ async def test_someone_elses_notification_does_not_reach_my_badge(ada, dayo):
 # --- API clients ------------------------------------------------------------------------------
 
 
-def authenticate_token(token: str):
-    from accounts.models import User
-
-    return User.objects.filter(email="bola@example.com").first() if token == "bola-token" else None
-
-
-async def test_an_api_client_authenticates_with_a_bearer_token_through_the_seam(conversation, bola, settings):
-    settings.WEBSOCKET_TOKEN_AUTHENTICATOR = "tests.test_chat_sockets.authenticate_token"
-    headers = [(b"origin", b"http://127.0.0.1"), (b"authorization", b"Bearer bola-token")]
+async def test_an_api_client_chats_with_its_api_token(conversation, bola):
+    _, key = await database_sync_to_async(api_services.issue_token)(user=bola, name="phone app")
+    headers = [(b"origin", b"http://127.0.0.1"), (b"authorization", f"Bearer {key}".encode())]
     socket = WebsocketCommunicator(application, chat(conversation), headers=headers)
     assert (await socket.connect())[0]
 
     assert (await receive(socket, "ready"))["seq"] == 0
     await socket.disconnect()
 
-    wrong = WebsocketCommunicator(
-        application, chat(conversation), headers=[(b"origin", b"http://127.0.0.1"), (b"authorization", b"Bearer no")]
-    )
-    await wrong.connect()
-    assert await closed_with(wrong) == CLOSE_UNAUTHENTICATED
+
+async def test_a_wrong_or_revoked_token_is_refused(conversation, bola):
+    token, key = await database_sync_to_async(api_services.issue_token)(user=bola, name="old phone")
+    await database_sync_to_async(api_services.revoke_token)(token=token)
+
+    for bearer in (key, "not-a-token"):
+        headers = [(b"origin", b"http://127.0.0.1"), (b"authorization", f"Bearer {bearer}".encode())]
+        socket = WebsocketCommunicator(application, chat(conversation), headers=headers)
+        await socket.connect()
+        assert await closed_with(socket) == CLOSE_UNAUTHENTICATED
+
+
+async def test_a_token_opens_only_its_own_users_conversations(conversation, dayo):
+    _, key = await database_sync_to_async(api_services.issue_token)(user=dayo, name="stranger")
+    headers = [(b"origin", b"http://127.0.0.1"), (b"authorization", f"Bearer {key}".encode())]
+    socket = WebsocketCommunicator(application, chat(conversation), headers=headers)
+    await socket.connect()
+
+    assert await closed_with(socket) == CLOSE_FORBIDDEN
 
 
 def test_the_chat_runs_on_the_configured_channel_layer():

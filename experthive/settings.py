@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demo",
     "ninja",  # its templates and static files: the API docs page served locally
     "api",
+    "experthive",  # the project's own commands (the clock)
 ]
 
 MIDDLEWARE = [
@@ -205,6 +206,13 @@ DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "NGN")
 CURRENCIES = envlist("CURRENCIES", "NGN,USD,GBP,GHS,KES,ZAR")
 # Smallest bid per currency, in minor units (₦1,000; $5; £5; ...).
 MIN_BID = {"NGN": 100_000, "USD": 500, "GBP": 500, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
+# The clock's jobs (management commands) and how often each runs, in seconds.
+CLOCK_JOBS = {
+    "process_deadlines": envint("CLOCK_DEADLINES_SECONDS", "300"),
+    "reconcile_payments": envint("CLOCK_RECONCILE_SECONDS", "300"),
+    "deliver_notifications": envint("CLOCK_NOTIFICATIONS_SECONDS", "600"),
+    "refresh_recommendations": envint("CLOCK_RECOMMENDATIONS_SECONDS", "3600"),
+}
 # How long the tutors' feed list may be served from the cache; any question change refreshes it sooner.
 FEED_CACHE_SECONDS = envint("FEED_CACHE_SECONDS", "10")
 MAX_LIVE_BIDS_PER_TUTOR = envint("MAX_LIVE_BIDS_PER_TUTOR", "30")

@@ -5,11 +5,13 @@ import json
 import re
 import time
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from functools import partial, wraps
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -78,15 +80,38 @@ def api(gateway: str, operation: str, *, secret: Callable[[], str], refuse: Call
             fault = take_fault(gateway, operation)
             if fault == SandboxFault.Mode.ERROR:
                 return JsonResponse({"status": "error", "message": "Internal server error"}, status=500)
+            if fault == SandboxFault.Mode.LOST:
+                return timed_out(JsonResponse({}, status=504))  # nothing done; the caller never hears back
             response = view(request, *args, **kwargs)
             if fault == SandboxFault.Mode.TIMEOUT:
-                time.sleep(settings.SANDBOX_TIMEOUT_SECONDS)  # the work is done; the caller never hears back
-                response["X-Sandbox-Fault"] = "timeout"
+                return timed_out(response)  # the work is done; the caller never hears back
             return response
 
         return wrapped
 
     return decorate
+
+
+def timed_out(response: HttpResponse) -> HttpResponse:
+    time.sleep(settings.SANDBOX_TIMEOUT_SECONDS)  # longer than the client waits
+    response["X-Sandbox-Fault"] = "timeout"
+    return response
+
+
+def dated(queryset: QuerySet, request) -> QuerySet:
+    """A list endpoint's `from` / `to` filters: dates (or timestamps) on created_at, both days included."""
+    for name, lookup in (("from", "gte"), ("to", "lte")):
+        if request.GET.get(name):
+            day = date.fromisoformat(request.GET[name][:10])  # a ValueError is the caller's bad request
+            queryset = queryset.filter(**{f"created_at__date__{lookup}": day})
+    return queryset
+
+
+def page_of(rows: list, *, page: int, size: int) -> tuple[list, int]:
+    """One page of a list (pages count from 1) and how many pages there are."""
+    if page < 1 or size < 1:
+        raise ValueError("pages and page sizes start at 1")
+    return rows[(page - 1) * size : page * size], max(1, -(-len(rows) // size))
 
 
 def take_fault(gateway: str, operation: str) -> str:

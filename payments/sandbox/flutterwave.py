@@ -10,10 +10,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from experthive.money import MINOR_DIGITS, to_minor
 from payments.sandbox import settle
-from payments.sandbox.core import BANKS, account_name, answer, api, body_of, transfer_outcome, valid_account
+from payments.sandbox.core import (
+    BANKS,
+    account_name,
+    answer,
+    api,
+    body_of,
+    dated,
+    page_of,
+    transfer_outcome,
+    valid_account,
+)
 from payments.sandbox.models import SandboxCharge, SandboxRefund, SandboxTransfer
 
 GW = "flutterwave"
+REFUNDS_PER_PAGE = 20
 
 
 def error(message: str, status: int = 400):
@@ -89,7 +100,7 @@ def refund(request, pk):
     if charge is None:
         return error("Transaction not found or not successful")
     amount = minor_amount(body_of(request).get("amount", ""), charge.currency) or charge.paid_amount
-    already = sum(r.amount for r in charge.refunds.all())
+    already = sum(r.amount for r in charge.refunds.exclude(status="failed"))  # a failed one returned nothing
     if amount + already > charge.paid_amount:
         return error("Refund amount exceeds the transaction amount")
     made = SandboxRefund.objects.create(charge=charge, amount=amount)
@@ -97,15 +108,36 @@ def refund(request, pk):
 
 
 def refund_data(made: SandboxRefund) -> dict:
+    """A refund as the create and fetch calls show it: the transaction is `tx_id`."""
     return {
         "id": made.pk,
         "tx_id": made.charge_id,
-        "flw_ref": f"FLW-SANDBOX-{made.charge_id}",
+        "flw_ref": refund_reference(made),
         "amount_refunded": settle.to_major(made.amount, made.charge.currency),
         "status": made.status,
         "destination": "payment_source",
         "created_at": made.created_at.isoformat(),
     }
+
+
+def listed_refund(made: SandboxRefund) -> dict:
+    """A refund as GET /v3/refunds lists it: the transaction is `transaction_id`, and no currency."""
+    return {
+        "id": made.pk,
+        "amount_refunded": settle.to_major(made.amount, made.charge.currency),
+        "status": made.status,
+        "flw_ref": refund_reference(made),
+        "comment": "",
+        "settlement_id": "NEW",
+        "meta": {"source": "availablebalance"},
+        "created_at": made.created_at.isoformat(),
+        "account_id": 1,
+        "transaction_id": made.charge_id,
+    }
+
+
+def refund_reference(made: SandboxRefund) -> str:
+    return f"URF-SANDBOX-{made.pk}"
 
 
 @endpoint("refund_status")
@@ -115,6 +147,28 @@ def refund_detail(request, pk):
     if made is None:
         return error("Refund not found", 404)
     return answer({"status": "success", "message": "Refund fetched", "data": refund_data(made)})
+
+
+@endpoint("refund_list")
+@require_GET
+def refund_list(request):
+    """GET /v3/refunds: from / to dates, status, currency, flw_ref (the refund's) and id (the transaction's)."""
+    made = SandboxRefund.objects.filter(charge__gateway=GW).select_related("charge").order_by("-id")
+    query = request.GET
+    filters = {"status": query.get("status"), "charge__currency": query.get("currency")}
+    made = made.filter(**{field: value for field, value in filters.items() if value})
+    if query.get("id"):
+        made = made.filter(charge_id=int(query["id"])) if query["id"].isdigit() else made.none()
+    flw_ref = query.get("flw_ref")
+    try:
+        page = int(query.get("page") or 1)
+        rows = [m for m in dated(made, request) if not flw_ref or refund_reference(m) == flw_ref]
+        shown, pages = page_of(rows, page=page, size=REFUNDS_PER_PAGE)
+    except ValueError:
+        return error("Invalid query parameters")
+    meta = {"page_info": {"total": len(rows), "current_page": page, "total_pages": pages}}
+    data = [listed_refund(m) for m in shown]
+    return answer({"status": "success", "message": "Refunds fetched", "meta": meta, "data": data})
 
 
 @endpoint("banks")

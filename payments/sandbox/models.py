@@ -92,11 +92,13 @@ class SandboxWebhook(models.Model):
 
 
 class SandboxFault(models.Model):
-    """Make the next `remaining` calls of one operation fail: a 5xx, or a timeout after doing the work."""
+    """Make the next `remaining` calls of one operation fail: a 5xx, a timeout after doing the work, or a
+    timeout before it (the caller can't tell the two timeouts apart)."""
 
     class Mode(models.TextChoices):
         ERROR = "error", "Answer 500"
         TIMEOUT = "timeout", "Do the work, then time out"
+        LOST = "lost", "Time out without doing the work (the request never arrived)"
         # For the "webhook" operation:
         DUPLICATE = "duplicate", "Send the webhook twice"
         DELAY = "delay", "Hold the webhook back"

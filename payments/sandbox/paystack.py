@@ -3,13 +3,25 @@
 import secrets
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from experthive.money import MINOR_DIGITS
 from payments.sandbox import settle
-from payments.sandbox.core import BANKS, account_name, answer, api, body_of, transfer_outcome, valid_account
+from payments.sandbox.core import (
+    BANKS,
+    account_name,
+    answer,
+    api,
+    body_of,
+    dated,
+    page_of,
+    transfer_outcome,
+    valid_account,
+)
 from payments.sandbox.models import SandboxCharge, SandboxRecipient, SandboxRefund, SandboxTransfer
 
 GW = "paystack"
@@ -82,7 +94,8 @@ def refund(request):
     if charge is None:
         return error("Transaction not found or not successful")
     amount = subunits(data.get("amount", "")) or charge.paid_amount
-    if amount + sum(r.amount for r in charge.refunds.all()) > charge.paid_amount:
+    already = sum(r.amount for r in charge.refunds.exclude(status="failed"))  # a failed one returned nothing
+    if amount + already > charge.paid_amount:
         return error("Refund amount cannot be more than the transaction amount")
     made = SandboxRefund.objects.create(charge=charge, amount=amount, status="processed")
     return ok("Refund has been queued for processing", refund_data(made))
@@ -97,6 +110,53 @@ def refund_data(made: SandboxRefund) -> dict:
         "status": made.status,
         "refunded_at": made.created_at.isoformat(),
     }
+
+
+def listed_refund(made: SandboxRefund) -> dict:
+    """A refund as GET /refund lists it: the transaction is its id, with the reference beside it."""
+    return {
+        "id": made.pk,
+        "integration": 100982,
+        "domain": "test",
+        "transaction": made.charge_id,
+        "transaction_reference": made.charge.reference,
+        "dispute": None,
+        "settlement": None,
+        "amount": made.amount,
+        "deducted_amount": made.amount,
+        "currency": made.charge.currency,
+        "channel": "card",
+        "status": made.status,
+        "refunded_at": made.created_at.isoformat() if made.status == "processed" else None,
+        "created_at": made.created_at.isoformat(),
+    }
+
+
+@endpoint("refund_list")
+@require_GET
+def refund_list(request):
+    """GET /refund: transaction (its id, or reference), currency, from / to, perPage and page."""
+    made = SandboxRefund.objects.filter(charge__gateway=GW).select_related("charge").order_by("-id")
+    transaction, currency = request.GET.get("transaction", ""), request.GET.get("currency", "")
+    if transaction:
+        made = made.filter(Q(charge_id=transaction) if transaction.isdigit() else Q(charge__reference=transaction))
+    if currency:
+        made = made.filter(charge__currency=currency)
+    try:
+        page, per_page = int(request.GET.get("page") or 1), int(request.GET.get("perPage") or 50)
+        rows = list(dated(made, request))
+        shown, pages = page_of(rows, page=page, size=per_page)
+    except ValueError:
+        return error("Invalid query parameters")
+    meta = {"total": len(rows), "skipped": (page - 1) * per_page, "perPage": per_page, "page": page, "pageCount": pages}
+    data = [listed_refund(m) for m in shown]
+    return answer({"status": True, "message": "Refunds retrieved", "data": data, "meta": meta})
+
+
+@csrf_exempt
+def refund_root(request):
+    """One path, two verbs, as on the real API."""
+    return refund(request) if request.method == "POST" else refund_list(request)
 
 
 @endpoint("refund_status")

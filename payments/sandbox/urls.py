@@ -12,6 +12,7 @@ urlpatterns = [
     path("flutterwave/v3/transactions/<int:pk>/verify", fw.verify),
     path("flutterwave/v3/transactions/verify_by_reference", fw.verify_by_reference),
     path("flutterwave/v3/transactions/<int:pk>/refund", fw.refund),
+    path("flutterwave/v3/refunds", fw.refund_list),
     path("flutterwave/v3/refunds/<int:pk>", fw.refund_detail),
     path("flutterwave/v3/banks/<str:country>", fw.banks),
     path("flutterwave/v3/accounts/resolve", fw.resolve),
@@ -20,7 +21,7 @@ urlpatterns = [
     # Paystack
     path("paystack/transaction/initialize", ps.initialize),
     path("paystack/transaction/verify/<str:reference>", ps.verify),
-    path("paystack/refund", ps.refund),
+    path("paystack/refund", ps.refund_root),
     path("paystack/refund/<int:pk>", ps.refund_detail),
     path("paystack/bank", ps.banks),
     path("paystack/bank/resolve", ps.resolve),

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from payments.sandbox import settle
 from payments.sandbox.core import inject_fault
-from payments.sandbox.models import SandboxCharge, SandboxFault, SandboxTransfer, SandboxWebhook
+from payments.sandbox.models import SandboxCharge, SandboxFault, SandboxRefund, SandboxTransfer, SandboxWebhook
 from payments.sandbox.tasks import deliver_delayed
 
 OPEN = {"pending", "abandoned"}
@@ -62,6 +62,7 @@ class FaultForm(forms.Form):
                 "verify",
                 "refund",
                 "refund_status",
+                "refund_list",
                 "banks",
                 "resolve",
                 "transfer",
@@ -88,6 +89,7 @@ def control(request):
         "form": form,
         "charges": SandboxCharge.objects.order_by("-id")[:20],
         "transfers": SandboxTransfer.objects.order_by("-id")[:20],
+        "refunds": SandboxRefund.objects.select_related("charge").order_by("-id")[:20],
         "held": SandboxWebhook.objects.filter(delayed=True, sent_at=None).count(),
         "faults": SandboxFault.objects.filter(remaining__gt=0),
     }

@@ -3,24 +3,36 @@
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
 import httpx
 from django.conf import settings
+from django.utils import timezone
 
 log = logging.getLogger("payments.gateways")
 
 # Tests (and the sandbox run in-process) put a transport here so the real adapter code runs offline.
 TRANSPORT: httpx.BaseTransport | None = None
 
+# Lists are read page by page; a payment has a handful of refunds, so this only bounds a runaway answer.
+MAX_PAGES = 20
+
+
+def list_until() -> date:
+    """The `to` date of a list query: tomorrow, so everything made today is in it whatever the time zone."""
+    return timezone.now().date() + timedelta(days=1)
+
 
 class GatewayError(Exception):
-    """The gateway could not be reached or refused the call; `retryable` when trying again may work."""
+    """The gateway could not be reached or refused the call; `retryable` when trying again may work,
+    `answered` when it did answer (so the request is no longer on its way, whatever became of it)."""
 
-    def __init__(self, message: str, *, retryable: bool = False):
+    def __init__(self, message: str, *, retryable: bool = False, answered: bool = True):
         super().__init__(message)
         self.retryable = retryable
+        self.answered = answered
 
 
 class ForgedWebhook(Exception):
@@ -51,6 +63,8 @@ class RefundResult:
     gateway_id: str
     status: str  # pending | succeeded | failed
     message: str = ""
+    amount: int = 0  # minor units; filled where the gateway's answer says it (lists of refunds)
+    currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,10 @@ class Gateway(Protocol):
     def refund(self, *, reference: str, gateway_id: str, amount: int, currency: str) -> RefundResult: ...
 
     def refund_status(self, *, gateway_id: str) -> RefundResult: ...
+
+    def list_refunds(self, *, reference: str, gateway_id: str, currency: str, since: date) -> list[RefundResult]:
+        """Every refund the gateway holds for one payment (any status), made on or after `since`."""
+        ...
 
     def list_banks(self, *, country: str, currency: str) -> list[Bank]: ...
 
@@ -124,10 +142,10 @@ class HttpApi:
                 response = client.request(method, url, content=content, params=params, headers=headers)
         except httpx.TimeoutException:
             log.warning("%s %s %s timed out", self.name, method, path)
-            raise GatewayError(f"{self.name} did not answer in time.", retryable=True) from None
+            raise GatewayError(f"{self.name} did not answer in time.", retryable=True, answered=False) from None
         except httpx.HTTPError as exc:
             log.warning("%s %s %s failed: %s", self.name, method, path, type(exc).__name__)
-            raise GatewayError(f"{self.name} could not be reached.", retryable=True) from None
+            raise GatewayError(f"{self.name} could not be reached.", retryable=True, answered=False) from None
         return self.decode(response, method=method, path=path)
 
     def decode(self, response: httpx.Response, *, method: str, path: str) -> Any:

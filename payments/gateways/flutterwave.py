@@ -7,12 +7,14 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from decimal import Decimal
 
 from django.conf import settings
 
 from experthive.money import major_text, to_minor
 from payments.gateways.base import (
+    MAX_PAGES,
     Bank,
     ForgedWebhook,
     GatewayError,
@@ -21,6 +23,7 @@ from payments.gateways.base import (
     RefundResult,
     TransferResult,
     Verification,
+    list_until,
 )
 
 CHARGE_STATUS = {"successful": "successful", "failed": "failed", "cancelled": "cancelled", "pending": "pending"}
@@ -30,6 +33,11 @@ REFUND_STATUS = {"completed": "succeeded", "completed-offline": "succeeded", "fa
 
 def minor(value, currency: str) -> int:
     return to_minor(Decimal(str(value)), currency) if value not in (None, "", "N/A") else 0
+
+
+def refunded_tx(item: dict) -> str:
+    """The transaction a listed refund belongs to: `transaction_id` in the list, `tx_id` in a created refund."""
+    return str(item.get("transaction_id") or item.get("tx_id") or "")
 
 
 def sign(body: bytes, secret_hash: str) -> str:
@@ -121,6 +129,22 @@ class Flutterwave:
 
     def _refund(self, data: dict) -> RefundResult:
         return RefundResult(gateway_id=str(data["id"]), status=REFUND_STATUS.get(data.get("status", ""), "pending"))
+
+    def list_refunds(self, *, reference, gateway_id, currency, since) -> list[RefundResult]:
+        """GET /v3/refunds filtered by the transaction (`id`), currency and dates; pages via meta.page_info."""
+        params = {"id": gateway_id, "currency": currency, "from": since.isoformat(), "to": list_until().isoformat()}
+        found: list[RefundResult] = []
+        for page in range(1, MAX_PAGES + 1):
+            payload = self.api.request("GET", "/refunds", params={**params, "page": page})
+            found += [self._listed(item, currency) for item in payload["data"] if refunded_tx(item) == gateway_id]
+            if page >= int(((payload.get("meta") or {}).get("page_info") or {}).get("total_pages") or 1):
+                break
+        return found
+
+    def _listed(self, data: dict, currency: str) -> RefundResult:
+        # A refund has no currency of its own here: it is the transaction's, which the list was filtered by.
+        amount = minor(data.get("amount_refunded"), currency)
+        return replace(self._refund(data), amount=amount, currency=currency)
 
     def list_banks(self, *, country, currency) -> list[Bank]:
         payload = self.api.request("GET", f"/banks/{country}")

@@ -6,10 +6,12 @@ Paystack speaks subunits already (kobo, pesewas, cents), as integers.
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 
 from django.conf import settings
 
 from payments.gateways.base import (
+    MAX_PAGES,
     Bank,
     ForgedWebhook,
     GatewayError,
@@ -18,6 +20,7 @@ from payments.gateways.base import (
     RefundResult,
     TransferResult,
     Verification,
+    list_until,
 )
 
 CHARGE_STATUS = {"success": "successful", "failed": "failed", "reversed": "failed", "abandoned": "pending"}
@@ -33,6 +36,12 @@ WEBHOOK_KINDS = {
     "refund.processed": "refund",
     "refund.failed": "refund",
 }
+
+
+def refunded_tx(item: dict) -> str:
+    """The transaction a refund belongs to: its id in a list, the whole transaction in a created refund."""
+    transaction = item.get("transaction")
+    return str(transaction.get("id", "") if isinstance(transaction, dict) else transaction or "")
 
 
 def sign(body: bytes, secret_key: str) -> str:
@@ -109,6 +118,21 @@ class Paystack:
 
     def _refund(self, data: dict) -> RefundResult:
         return RefundResult(gateway_id=str(data["id"]), status=REFUND_STATUS.get(data.get("status", ""), "pending"))
+
+    def list_refunds(self, *, reference, gateway_id, currency, since) -> list[RefundResult]:
+        """GET /refund filtered by the transaction id, currency and dates; pages via meta.pageCount."""
+        to = list_until().isoformat()
+        params = {"transaction": gateway_id, "currency": currency, "from": since.isoformat(), "to": to}
+        found: list[RefundResult] = []
+        for page in range(1, MAX_PAGES + 1):
+            payload = self.api.request("GET", "/refund", params={**params, "page": page})
+            found += [self._listed(item) for item in payload["data"] if refunded_tx(item) == gateway_id]
+            if page >= int((payload.get("meta") or {}).get("pageCount") or 1):
+                break
+        return found
+
+    def _listed(self, data: dict) -> RefundResult:
+        return replace(self._refund(data), amount=int(data.get("amount") or 0), currency=data.get("currency", ""))
 
     def list_banks(self, *, country, currency) -> list[Bank]:
         params = {"country": COUNTRIES.get(country, country.lower()), "currency": currency}

@@ -43,7 +43,7 @@ class EscrowAdmin(ReadOnly):
 
 @admin.register(Refund)
 class RefundAdmin(ReadOnly):
-    list_display = ["payment", "amount", "currency", "status", "reason", "created_at"]
+    list_display = ["payment", "amount", "currency", "status", "attempts", "gateway_id", "reason", "created_at"]
     list_filter = ["status"]
     actions = ["retry"]
 

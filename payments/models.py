@@ -160,11 +160,23 @@ class Refund(Stateful):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     gateway_id = models.CharField(max_length=64, blank=True)
     failure_reason = models.CharField(max_length=300, blank=True)
+    # Neither gateway takes an idempotency key on refunds, so we remember that a request may have reached
+    # them: before it is sent again, the gateway's own list of refunds for the payment is checked.
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Requests sent to the gateway.")
+    sending_since = models.DateTimeField(
+        null=True, blank=True, help_text="Set before a request goes out; cleared once the gateway answers it."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            # One gateway refund pays back one of our refunds, never two.
+            models.UniqueConstraint(
+                fields=["payment", "gateway_id"], condition=~Q(gateway_id=""), name="one_refund_per_gateway_refund"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Refund {self.pk} of {self.payment}"

@@ -7,8 +7,6 @@ from payments.services.escrow import (
     commission_for,
     process_deadlines,
     resolve_dispute,
-    retry_refund,
-    send_refund,
 )
 from payments.services.payouts import (
     add_bank_account,
@@ -19,6 +17,7 @@ from payments.services.payouts import (
     send_payout,
 )
 from payments.services.reconcile import find_mismatches, reconcile
+from payments.services.refunds import retry_refund, send_refund
 from payments.services.webhooks import process_webhook, receive_webhook
 
 __all__ = [

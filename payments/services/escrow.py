@@ -17,7 +17,6 @@ from engagements.models import Engagement
 from experthive.money import format_money
 from notifications.services import notify
 from payments import ledger
-from payments.gateways import GatewayError, get_gateway
 from payments.models import Account, Escrow, Refund
 from payments.services.checkout import settle_pending_payments
 from payments.services.locks import lock_engagement, lock_escrow
@@ -124,55 +123,6 @@ def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) ->
         from payments.tasks import send_refund_task
 
         transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
-
-
-def send_refund(*, refund_id: int) -> Refund:
-    """Ask the gateway to return the money (or how the earlier request went). Safe to call again."""
-    refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != Refund.Status.PENDING:
-        return refund
-    gateway = get_gateway(refund.payment.gateway)
-    try:
-        if refund.gateway_id:
-            result = gateway.refund_status(gateway_id=refund.gateway_id)
-        else:
-            result = gateway.refund(
-                reference=refund.payment.reference,
-                gateway_id=refund.payment.gateway_id,
-                amount=refund.amount,
-                currency=refund.currency,
-            )
-    except GatewayError as exc:
-        if exc.retryable:
-            return refund  # reconciliation asks again later
-        return _refund_result(refund, gateway_id="", status="failed", message=str(exc))
-    return _refund_result(refund, gateway_id=result.gateway_id, status=result.status, message=result.message)
-
-
-@transaction.atomic
-def _refund_result(refund: Refund, *, gateway_id: str, status: str, message: str) -> Refund:
-    refund = Refund.objects.select_for_update().get(pk=refund.pk)
-    if refund.status != Refund.Status.PENDING:
-        return refund
-    refund.gateway_id = gateway_id or refund.gateway_id
-    if status in ("succeeded", "failed"):
-        refund.move_to(status, note=message or f"gateway says {status}")
-        refund.failure_reason = message if status == "failed" else ""
-    refund.save()
-    return refund
-
-
-@transaction.atomic
-def retry_refund(*, refund: Refund, by: User) -> Refund:
-    if not by.is_staff:
-        raise PermissionDenied("Only staff retry refunds.")
-    refund = Refund.objects.select_for_update().get(pk=refund.pk)
-    refund.move_to(Refund.Status.PENDING, by=by, note="retried by staff")
-    refund.save()
-    from payments.tasks import send_refund_task
-
-    transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
-    return refund
 
 
 def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:

@@ -13,8 +13,8 @@ from payments import ledger
 from payments.gateways import GatewayError, get_gateway
 from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent
 from payments.services.checkout import confirm_payment
-from payments.services.escrow import send_refund
 from payments.services.payouts import send_payout
+from payments.services.refunds import send_refund
 from payments.services.webhooks import process_webhook
 
 
@@ -44,7 +44,7 @@ def reconcile(*, now: datetime | None = None, everything: bool = False) -> Repor
         confirm_payment(payment=payment)
         report.payments_checked += 1
     for refund in Refund.objects.filter(status=Refund.Status.PENDING, created_at__lte=before):
-        send_refund(refund_id=refund.pk)
+        send_refund(refund_id=refund.pk, now=now)
         report.refunds_checked += 1
     for payout in Payout.objects.filter(status=Payout.Status.PENDING, created_at__lte=before):
         send_payout(payout_id=payout.pk)

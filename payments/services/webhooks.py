@@ -10,8 +10,8 @@ from django.utils import timezone
 from payments.gateways import get_gateway
 from payments.models import Payment, Payout, Refund, WebhookEvent
 from payments.services.checkout import confirm_payment
-from payments.services.escrow import send_refund
 from payments.services.payouts import send_payout
+from payments.services.refunds import send_refund
 
 
 def receive_webhook(*, gateway: str, body: bytes, headers: dict[str, str]) -> WebhookEvent:

@@ -1,10 +1,13 @@
 """Bola adds a bank account (checked by name first), sees his balances and statement, and gets paid out."""
 
+import httpx
 import pytest
 from django.urls import reverse
 
 from notifications.models import Notification
 from payments import ledger, services
+from payments.gateways import base as gateway_base
+from payments.gateways import get_gateway
 from payments.models import Account, BankAccount, Payout
 from payments.sandbox.core import inject_fault
 from payments.sandbox.models import SandboxTransfer
@@ -190,3 +193,20 @@ def test_strangers_see_no_earnings_or_bank_accounts(client, ada, dayo, chen, bol
     assert "₦3,400" not in client.get(reverse("earnings")).text
     assert client.post(reverse("bank_account_delete", args=[account.pk])).status_code == 404
     assert BankAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_a_transfer_looked_up_by_reference_is_ours_even_if_the_list_is_not_filtered(monkeypatch):
+    """Flutterwave's transfer list is asked for our reference; should it answer with other transfers
+    too, another payout's successful transfer must not mark ours as paid."""
+
+    def unfiltered_list(request: httpx.Request) -> httpx.Response:
+        others = [{"id": 7, "reference": "EH-T9-other", "status": "SUCCESSFUL"}]
+        ours = [{"id": 8, "reference": "EH-T3-ours", "status": "FAILED"}] if "ours" in str(request.url) else []
+        return httpx.Response(200, json={"status": "success", "message": "Transfers fetched", "data": others + ours})
+
+    monkeypatch.setattr(gateway_base, "TRANSPORT", httpx.MockTransport(unfiltered_list))
+    flutterwave = get_gateway("flutterwave")
+
+    assert flutterwave.transfer_status(reference="EH-T3-ours").status == "failed"
+    assert flutterwave.transfer_status(reference="EH-T3-ours").gateway_id == "8"
+    assert flutterwave.transfer_status(reference="EH-T5-unsent").status == "unknown"

@@ -180,7 +180,10 @@ class Flutterwave:
     def transfer_status(self, *, reference, gateway_id="") -> TransferResult:
         if gateway_id:
             return self._transfer(self.api.request("GET", f"/transfers/{int(gateway_id)}")["data"])
-        found = self.api.request("GET", "/transfers", params={"reference": reference})["data"]
+        listed = self.api.request("GET", "/transfers", params={"reference": reference})["data"]
+        # Matched here too: should the API ignore the filter, another payout's transfer must not
+        # pass for ours.
+        found = [item for item in listed if item.get("reference") == reference]
         if not found:
             return TransferResult(reference=reference, gateway_id="", status="unknown")
         return self._transfer(found[0])

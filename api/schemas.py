@@ -468,3 +468,29 @@ class ReadIn(Schema):
 
 class ReadOut(Schema):
     last_read_seq: int
+
+
+# --- Notifications -----------------------------------------------------------------------------
+
+
+class NotificationQuery(PageQuery):
+    unread: bool = False
+
+
+class NotificationOut(Schema):
+    id: int
+    kind: str
+    title: str
+    url: str = Field(description="The page on the site it is about (a path), or empty.")
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(Schema):
+    items: list[NotificationOut]
+    next_cursor: str | None
+    unread_count: int
+
+
+class MarkedRead(Schema):
+    marked: int

@@ -7,7 +7,7 @@ from ninja.operation import Operation
 
 from api import errors
 from api.auth import EVERYONE_SIGNED_IN
-from api.endpoints import accounts, bids, chat, engagements, questions, tutors
+from api.endpoints import accounts, bids, chat, engagements, notifications, questions, tutors
 
 
 class Api(NinjaAPI):
@@ -30,7 +30,7 @@ api = Api(
     urls_namespace="api-1",
 )
 errors.install(api)
-for module in (accounts, questions, bids, engagements, tutors, chat):
+for module in (accounts, questions, bids, engagements, tutors, chat, notifications):
     api.add_router("", module.router)
 
 

@@ -25,6 +25,9 @@ def test_the_openapi_schema_is_served_as_valid_json(client):
         "/api/v1/conversations",
         "/api/v1/conversations/{conversation_id}/messages",
         "/api/v1/conversations/{conversation_id}/read",
+        "/api/v1/notifications",
+        "/api/v1/notifications/{notification_id}/read",
+        "/api/v1/notifications/read",
     } <= set(schema["paths"])
     assert {"TokenAuth", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
 

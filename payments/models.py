@@ -227,6 +227,9 @@ class Payout(Stateful):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # Set (and committed) before the first transfer request: after it, a refusal may only mean
+    # "this reference exists", so it is never taken as the transfer having failed.
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="payout_amount_positive")]

@@ -6,8 +6,9 @@ from django.urls import reverse
 
 from notifications.models import Notification
 from payments import ledger, services
+from payments.gateways import GatewayError, get_gateway
 from payments.gateways import base as gateway_base
-from payments.gateways import get_gateway
+from payments.gateways.base import TransferResult
 from payments.models import Account, BankAccount, Payout
 from payments.sandbox.core import inject_fault
 from payments.sandbox.models import SandboxTransfer
@@ -210,3 +211,43 @@ def test_a_transfer_looked_up_by_reference_is_ours_even_if_the_list_is_not_filte
     assert flutterwave.transfer_status(reference="EH-T3-ours").status == "failed"
     assert flutterwave.transfer_status(reference="EH-T3-ours").gateway_id == "8"
     assert flutterwave.transfer_status(reference="EH-T5-unsent").status == "unknown"
+
+
+def test_a_repeat_request_refused_as_a_duplicate_is_not_taken_for_a_failed_payout(
+    bola, completed, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The first transfer went out, but the lookup by reference can't see it (the gateway's list
+    lags, or ignores the filter). The second request is refused as a duplicate: that must not hand
+    the money back to the tutor while the first transfer pays it out."""
+    with django_capture_on_commit_callbacks(execute=False):
+        payout = services.request_payout(tutor=bola, bank_account=save_account(bola), amount=340_000)
+    services.send_payout(payout_id=payout.pk)
+    assert SandboxTransfer.objects.count() == 1
+    flutterwave = type(get_gateway("flutterwave"))
+    monkeypatch.setattr(
+        flutterwave,
+        "transfer_status",
+        lambda self, *, reference, gateway_id="": TransferResult(reference=reference, gateway_id="", status="unknown"),
+    )
+    Payout.objects.filter(pk=payout.pk).update(gateway_id="")
+
+    services.send_payout(payout_id=payout.pk)
+
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.PENDING
+    assert available(bola) == 0  # still on its way, not back in the balance
+    assert SandboxTransfer.objects.count() == 1
+
+
+def test_a_first_request_the_bank_refuses_fails_the_payout_and_returns_the_money(bola, completed, monkeypatch):
+    def refused(self, **kwargs):
+        raise GatewayError("Invalid account number")
+
+    monkeypatch.setattr(type(get_gateway("flutterwave")), "transfer", refused)
+    payout = services.request_payout(tutor=bola, bank_account=save_account(bola), amount=340_000)
+
+    services.send_payout(payout_id=payout.pk)
+
+    payout.refresh_from_db()
+    assert payout.status == Payout.Status.FAILED
+    assert available(bola) == 340_000

@@ -6,6 +6,7 @@ reference, so a retry after a timeout asks for the status instead of paying agai
 returns the money to the available balance.
 """
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -19,10 +20,12 @@ from accounts.models import User
 from experthive.money import format_money
 from notifications.services import notify
 from payments import ledger
-from payments.gateways import GatewayError, gateway_for_currency, get_gateway
+from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Bank, TransferResult
 from payments.models import Account, BankAccount, Payout, new_reference
 from payments.services.locks import lock_tutor
+
+log = logging.getLogger("payments.payouts")
 
 ONLY_TUTORS = "Only tutors have payout accounts."
 BAD_NUMBER = "Enter the account number: digits only, 10 for a Nigerian (NUBAN) account."
@@ -143,22 +146,41 @@ def send_payout(*, payout_id: int) -> Payout:
     gateway = get_gateway(payout.gateway)
     try:
         result = gateway.transfer_status(reference=payout.reference, gateway_id=payout.gateway_id)
-        if result.status == "unknown":  # the gateway never got it: sending now can't pay twice
-            account = payout.bank_account
-            result = gateway.transfer(
-                reference=payout.reference,
-                amount=payout.amount,
-                currency=payout.currency,
-                bank_code=account.bank_code,
-                account_number=account.account_number,
-                recipient_code=account.recipient_code,
-                narration=f"Expert Hive payout {payout.reference}",
-            )
+        if result.status == "unknown":  # not found under our reference: sending can't pay twice
+            result = _transfer(payout, gateway, first=_claim_first_send(payout))
     except GatewayError as exc:
         if exc.retryable:
             return payout  # unknown outcome: reconciliation asks again, by reference
         result = TransferResult(reference=payout.reference, gateway_id="", status="failed", message=str(exc))
     return apply_transfer_result(payout=payout, result=result)
+
+
+def _claim_first_send(payout: Payout) -> bool:
+    """Mark the payout as sent, committed before the request; True for the first request only."""
+    return Payout.objects.filter(pk=payout.pk, sent_at__isnull=True).update(sent_at=timezone.now()) == 1
+
+
+def _transfer(payout: Payout, gateway: Gateway, *, first: bool) -> TransferResult:
+    account = payout.bank_account
+    try:
+        return gateway.transfer(
+            reference=payout.reference,
+            amount=payout.amount,
+            currency=payout.currency,
+            bank_code=account.bank_code,
+            account_number=account.account_number,
+            recipient_code=account.recipient_code,
+            narration=f"Expert Hive payout {payout.reference}",
+        )
+    except GatewayError as exc:
+        if first or exc.retryable:
+            raise
+        # An earlier request (a timeout, or another worker at the same moment) may have reached
+        # the gateway, and both gateways refuse a second transfer under one reference: this refusal
+        # may mean exactly that. Calling it failed would hand the money back while the first
+        # transfer pays it out, so the payout stays pending for the lookup (and staff) to settle.
+        log.warning("Payout %s: transfer refused on a repeat request (%s); left pending", payout.reference, exc)
+        return TransferResult(reference=payout.reference, gateway_id="", status="pending")
 
 
 @transaction.atomic

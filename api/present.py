@@ -9,6 +9,7 @@ from bidding.models import Bid, TutorStats
 from catalog.models import Level, Subject
 from chat.models import Message, MessageFile, Participant
 from engagements.models import Delivery, Engagement, EngagementEvent
+from notifications.models import Notification
 from questions.models import Attachment, Question
 from reviews.models import Review
 
@@ -252,4 +253,15 @@ def chat_message(message: Message) -> s.MessageOut:
         masked=message.masked,
         created_at=message.created_at,
         files=[chat_file(item) for item in message.files.all()],
+    )
+
+
+def notification(item: Notification) -> s.NotificationOut:
+    return s.NotificationOut(
+        id=item.pk,
+        kind=item.kind,
+        title=item.title,
+        url=item.url,
+        created_at=item.created_at,
+        read_at=item.read_at,
     )

@@ -4,6 +4,7 @@ Reading one moves the live badge (`/ws/notifications/`) as it does on the site."
 from django.http import HttpRequest
 from ninja import Query, Router
 
+from api import present
 from api import schemas as s
 from api.auth import caller
 from api.pagination import paginate
@@ -23,7 +24,7 @@ def list_notifications(request: HttpRequest, query: Query[s.NotificationQuery]):
         notifications = notifications.unread()
     rows, next_cursor = paginate(notifications, cursor=query.cursor, limit=query.limit)
     return s.NotificationPage(
-        items=[_present(row) for row in rows],
+        items=[present.notification(row) for row in rows],
         next_cursor=next_cursor,
         unread_count=Notification.objects.visible_to(user).unread().count(),
     )
@@ -34,21 +35,10 @@ def mark_notification_read(request: HttpRequest, notification_id: int = s.object
     """Mark one of your notifications read (again is fine). Anyone else's is a 404."""
     notification = get_notification_for(caller(request), notification_id)
     services.mark_read(notification=notification)
-    return _present(notification)
+    return present.notification(notification)
 
 
 @router.post("/notifications/read", response={200: s.MarkedRead, **s.ERRORS})
 def mark_all_notifications_read(request: HttpRequest):
     """Mark every notification of yours read; answers how many were unread."""
     return s.MarkedRead(marked=services.mark_all_read(user=caller(request)))
-
-
-def _present(notification: Notification) -> s.NotificationOut:
-    return s.NotificationOut(
-        id=notification.pk,
-        kind=notification.kind,
-        title=notification.title,
-        url=notification.url,
-        created_at=notification.created_at,
-        read_at=notification.read_at,
-    )

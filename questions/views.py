@@ -136,16 +136,18 @@ def _feed_results(query_dict) -> str:
 
 
 def _filters(form: FeedForm) -> FeedFilters:
-    if not form.is_bound or not form.is_valid():
+    if not form.is_bound:
         return FeedFilters()
+    form.is_valid()  # a bad field gets its message and is left out; the valid ones still filter
     data = form.cleaned_data
+    budget_min, budget_max = data.get("budget_min"), data.get("budget_max")
     currency = settings.DEFAULT_CURRENCY  # budget filters are in the site's main currency
     return FeedFilters(
-        subject=data["subject"],
-        level=data["level"],
-        currency=currency if data["budget_min"] is not None or data["budget_max"] is not None else None,
-        budget_min=to_minor(data["budget_min"], currency) if data["budget_min"] is not None else None,
-        budget_max=to_minor(data["budget_max"], currency) if data["budget_max"] is not None else None,
-        due_within_hours=data["due_within"],
-        search=data["q"],
+        subject=data.get("subject"),
+        level=data.get("level"),
+        currency=currency if budget_min is not None or budget_max is not None else None,
+        budget_min=to_minor(budget_min, currency) if budget_min is not None else None,
+        budget_max=to_minor(budget_max, currency) if budget_max is not None else None,
+        due_within_hours=data.get("due_within"),
+        search=data.get("q", ""),
     )

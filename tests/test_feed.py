@@ -238,3 +238,14 @@ def test_the_feed_still_works_while_redis_is_away(client, bola, ada, maths, sss3
     assert titles(page) == ["Asked while Redis is down"]
     assert "Log out" in page.text
     assert "Redis is unavailable" in caplog.text
+
+
+def test_a_bad_filter_is_pointed_out_and_the_good_ones_still_apply(client, bola, ada, maths, sss3):
+    ask(ada, maths, sss3, "Quadratic equations", body="Solve by factorising.")
+    ask(ada, maths, sss3, "Ohm's law")
+    client.force_login(bola)
+
+    page = client.get(reverse("question_feed"), {"q": "quadratic", "budget_min": "abc"})
+
+    assert "Enter a number." in page.text
+    assert titles(page) == ["Quadratic equations"]

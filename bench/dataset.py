@@ -24,7 +24,7 @@ from django.utils import timezone
 from accounts.management.commands import seed_demo
 from accounts.models import User
 from catalog.models import Level, Subject
-from experthive.markup import plain_text, render_markdown
+from core.markup import plain_text, render_markdown
 from questions.models import Question
 
 BENCH_DOMAIN = "bench.experthive.ng"

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
 from questions.models import Question
 
 

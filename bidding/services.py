@@ -7,8 +7,8 @@ from django.db.models import Min
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
-from experthive.money import format_money
-from experthive.realtime import broadcast_after_commit, question_group
+from core.money import format_money
+from core.realtime import broadcast_after_commit, question_group
 from notifications.services import notify
 from questions.models import Question
 

@@ -21,10 +21,10 @@ from chat.masking import NOTICE, mask_contacts
 from chat.models import Conversation, Message, MessageFile, Participant
 from chat.payloads import message_payload
 from chat.tasks import AWAY_AFTER, tell_if_unread
+from core.markup import render_markdown
+from core.realtime import badge_changed, broadcast_after_commit, conversation_group
+from core.uploads import check_upload
 from engagements.models import Engagement
-from experthive.markup import render_markdown
-from experthive.realtime import badge_changed, broadcast_after_commit, conversation_group
-from experthive.uploads import check_upload
 from notifications.models import Notification
 
 ONLY_PARTIES = "Only the student and the tutor in this conversation can write in it."

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bidding.models import Bid
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
 from questions.models import Question
 
 

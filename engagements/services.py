@@ -18,10 +18,10 @@ from django.utils import timezone
 from accounts.models import User
 from bidding.models import Bid, TutorStats
 from bidding.services import announce_bid
+from core.markup import render_markdown
+from core.money import format_money
+from core.uploads import check_upload
 from engagements.models import Delivery, DeliveryFile, Engagement
-from experthive.markup import render_markdown
-from experthive.money import format_money
-from experthive.uploads import check_upload
 from notifications.services import notify
 from questions.models import Question
 from questions.services import broadcast_question_status

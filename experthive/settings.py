@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demo",
     "ninja",  # its templates and static files: the API docs page served locally
     "api",
+    "web",  # every HTML page, its forms, templates and socket routes
     "experthive",  # the project's own commands (the clock)
 ]
 
@@ -89,7 +90,7 @@ ASGI_APPLICATION = "experthive.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -97,10 +98,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "experthive.context_processors.site",
-                "experthive.context_processors.badges",
+                "web.context_processors.site",
+                "web.badge.badges",
             ],
-            "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
     },
 ]
@@ -138,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "experthive.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
     # Every page reads the session: from Redis, with the database behind it so a flush logs no one out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
@@ -192,7 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "experthive.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_VERBOSE = False
 # Number of reverse proxies in front of the app (1 on Heroku); 0 trusts REMOTE_ADDR only.
@@ -356,7 +356,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "experthive.views.csrf_failure"
+CSRF_FAILURE_VIEW = "web.home.csrf_failure"
 
 if envbool("BEHIND_PROXY", "0"):
     # Heroku's router terminates TLS and says so in X-Forwarded-Proto.

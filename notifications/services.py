@@ -22,7 +22,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from accounts.models import User
 from accounts.services import mark_phone_verified
-from experthive.realtime import badge_changed, broadcast_after_commit
+from core.realtime import badge_changed, broadcast_after_commit
 from notifications.kinds import DIGEST_KIND, DIGEST_SMS, DIGEST_TITLE, EMAIL, IN_APP, KINDS, SMS, Kind
 from notifications.models import (
     Notification,

@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from core.states import check_move
 from engagements.models import Engagement
-from experthive.states import check_move
 
 
 def new_reference(prefix: str) -> str:

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Level, Subject
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
 from questions import feed_cache
 
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Level, Subject
-from experthive.markup import plain_text, render_markdown
-from experthive.money import format_money
-from experthive.realtime import broadcast_after_commit, question_group
-from experthive.uploads import check_upload
+from core.markup import plain_text, render_markdown
+from core.money import format_money
+from core.realtime import broadcast_after_commit, question_group
+from core.uploads import check_upload
 from questions.models import Attachment, Question
 from questions.tasks import announce_question  # the new question, to matching tutors
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from accounts.models import TutorProfile, User
 from bidding.models import Bid, TutorStats
+from core.markup import plain_text
 from engagements.models import Engagement
-from experthive.markup import plain_text
 from notifications.services import notify
 from questions.models import Question
 from recommendations import text

@@ -17,9 +17,9 @@ from api import services as api_services
 from bidding import services as bid_services
 from chat import limits, services
 from chat.models import Message
+from core.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 from engagements import services as engagement_services
 from experthive.asgi import application
-from experthive.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 from notifications import services as notification_services
 from notifications.services import notify
 
@@ -274,7 +274,7 @@ async def test_a_message_whose_broadcast_was_lost_arrives_with_the_next_heartbea
 ):
     settings.WEBSOCKET_HEARTBEAT_SECONDS = 0.5
     student = await open_socket(chat(conversation), ada)
-    monkeypatch.setattr("experthive.realtime.broadcast_all", lambda sends: None)  # the layer is down
+    monkeypatch.setattr("core.realtime.broadcast_all", lambda sends: None)  # the layer is down
 
     await post(conversation=conversation, by=bola, text="sent while Redis restarted", client_id="bola-0000001")
     recovered = await receive(student, "message", timeout=3)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from experthive.money import major_text, to_minor
+from core.money import major_text, to_minor
 from payments.gateways.base import (
     MAX_PAGES,
     Bank,

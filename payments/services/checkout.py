@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.money import format_money
 from engagements import services as engagement_services
 from engagements.models import Engagement
-from experthive.money import format_money
 from payments import ledger
 from payments.gateways import GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Verification

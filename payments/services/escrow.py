@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.money import format_money
 from engagements import services as engagement_services
 from engagements.models import Engagement
-from experthive.money import format_money
 from notifications.services import notify
 from payments import ledger
 from payments.models import Account, Escrow, Refund

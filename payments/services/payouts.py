@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from experthive.money import format_money
+from core.money import format_money
 from notifications.services import notify
 from payments import ledger
 from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway

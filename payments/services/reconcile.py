@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from experthive.money import format_money
+from core.money import format_money
 from payments import ledger
 from payments.gateways import GatewayError, get_gateway
 from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent

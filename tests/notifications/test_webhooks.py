@@ -4,11 +4,11 @@ import json
 from datetime import time
 
 import pytest
+from web.webhooks import termii_signature, twilio_signature
 
 from notifications import sms
 from notifications.models import OutboundMessage, QuietHours, SmsOptOut
 from notifications.services import deliver_due_messages, notify
-from notifications.webhooks import termii_signature, twilio_signature
 from tests.notifications.test_notify import CONTEXT
 
 pytestmark = pytest.mark.django_db

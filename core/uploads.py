@@ -1,10 +1,18 @@
-"""Uploaded files are checked by their content, never by their name or the browser's word."""
+"""Uploaded files: checked by their content, never by their name or the browser's word; stored
+under a random name; one abstract model for a question's attachments, a delivery's files and a
+chat message's files."""
 
+import uuid
 import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
+from django.utils import timezone
 
 NOT_ALLOWED = "Only PDF, Word (.docx) and image files (PNG, JPEG, GIF, WebP) can be attached."
 TOO_BIG = "Each file can be at most {mb} MB; {name} is {size} MB."
@@ -59,3 +67,44 @@ def check_upload(upload: UploadedFile) -> str:
     if content_type is None:
         raise ValidationError(NOT_ALLOWED, code="file_type")
     return content_type
+
+
+def check_uploads(uploads: Sequence[UploadedFile]) -> list[tuple[UploadedFile, str]]:
+    """Every upload with its checked content type; one bad file refuses them all."""
+    return [(upload, check_upload(upload)) for upload in uploads]
+
+
+def stored_name(instance: "StoredFile", filename: str) -> str:
+    # A random name: the stored path never reveals or trusts the uploaded one.
+    return f"{instance.UPLOAD_FOLDER}/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+
+
+class StoredFile(models.Model):
+    """A checked upload kept for its owner row; served only through the owner's access check."""
+
+    UPLOAD_FOLDER: ClassVar[str]
+
+    file = models.FileField(upload_to=stored_name)
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.original_name
+
+    @classmethod
+    def store(cls, checked: Sequence[tuple[UploadedFile, str]], **owner) -> list[Self]:
+        """One row per checked upload, attached to the owner given as keyword (question=, ...)."""
+        return [
+            cls.objects.create(  # type: ignore[attr-defined]
+                **owner,
+                file=upload,
+                original_name=(upload.name or "file")[:200],
+                content_type=content_type,
+                size=upload.size or 0,
+            )
+            for upload, content_type in checked
+        ]

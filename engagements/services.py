@@ -20,7 +20,7 @@ from bidding.models import Bid, TutorStats
 from bidding.services import announce_bid
 from core.markup import render_markdown
 from core.money import format_money
-from core.uploads import check_upload
+from core.uploads import check_uploads
 from engagements.models import Delivery, DeliveryFile, Engagement
 from notifications.services import notify
 from questions.models import Question
@@ -109,7 +109,7 @@ def deliver_work(*, engagement: Engagement, by: User, message: str, files: Seque
     if len(files) > 10:
         raise ValidationError({"attachments": TOO_MANY_FILES})
     engagement = _lock(engagement)
-    checked = [(upload, check_upload(upload)) for upload in files]
+    checked = check_uploads(files)
     engagement.move_to(Engagement.Status.DELIVERED, by=by)
     now = timezone.now()
     engagement.delivered_at = now
@@ -119,14 +119,7 @@ def deliver_work(*, engagement: Engagement, by: User, message: str, files: Seque
     delivery = Delivery.objects.create(
         engagement=engagement, message=message.strip(), message_html=render_markdown(message.strip())
     )
-    for upload, content_type in checked:
-        DeliveryFile.objects.create(
-            delivery=delivery,
-            file=upload,
-            original_name=(upload.name or "file")[:200],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
+    DeliveryFile.store(checked, delivery=delivery)
     _tell(engagement.student, "work_delivered", engagement)
     return delivery
 

@@ -14,7 +14,7 @@ from catalog.models import Level, Subject
 from core.markup import plain_text, render_markdown
 from core.money import format_money
 from core.realtime import broadcast_after_commit, question_group
-from core.uploads import check_upload
+from core.uploads import check_uploads
 from questions.models import Attachment, Question
 from questions.tasks import announce_question  # the new question, to matching tutors
 
@@ -141,17 +141,7 @@ def add_attachments(*, question: Question, by: User, files: Sequence[UploadedFil
         raise ValidationError(NOT_EDITABLE, code="not_editable")
     if question.attachments.count() + len(files) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": TOO_MANY_FILES.format(count=MAX_ATTACHMENTS)})
-    checked = [(upload, check_upload(upload)) for upload in files]  # all or nothing
-    return [
-        Attachment.objects.create(
-            question=question,
-            file=upload,
-            original_name=(upload.name or "file")[:200],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
-        for upload, content_type in checked
-    ]
+    return Attachment.store(check_uploads(files), question=question)
 
 
 @transaction.atomic

@@ -4,12 +4,12 @@ import json
 from datetime import time
 
 import pytest
-from web.webhooks import termii_signature, twilio_signature
 
 from notifications import sms
 from notifications.models import OutboundMessage, QuietHours, SmsOptOut
 from notifications.services import deliver_due_messages, notify
 from tests.notifications.test_notify import CONTEXT
+from web.webhooks import termii_signature, twilio_signature
 
 pytestmark = pytest.mark.django_db
 Status = OutboundMessage.Status

@@ -48,7 +48,7 @@ def edit_bid(request, pk):
         else:
             messages.success(request, "Your bid is updated.")
             return redirect(bid.question)
-    return render(request, "bidding/bid_form.html", {"form": form, "bid": bid}, status=status_for(form))
+    return render(request, "bids/bid_form.html", {"form": form, "bid": bid}, status=status_for(form))
 
 
 @login_required

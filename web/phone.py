@@ -24,7 +24,7 @@ def phone_verify(request):
             messages.success(request, f"Your phone number {user.phone.as_international} is verified.")
             return redirect("phone_verify")
     context = {"form": form, "verification": services.current_verification(user) if user.phone else None}
-    return render(request, "notifications/phone_verify.html", context, status=400 if form.errors else 200)
+    return render(request, "accounts/phone_verify.html", context, status=400 if form.errors else 200)
 
 
 @login_required

@@ -180,5 +180,5 @@ def question_detail(request, pk, bid_form=None):
         "engagement": question.engagements.exclude(status="cancelled").first(),
     }
     # ?partial=board: just the bids, for the live bid board to swap in when a bid changes.
-    template = "bidding/question_detail.html" + ("#board" if request.GET.get("partial") == "board" else "")
+    template = "questions/question_detail.html" + ("#board" if request.GET.get("partial") == "board" else "")
     return render(request, template, context, status=status_for(bid_form) if bid_form else 200)

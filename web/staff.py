@@ -23,7 +23,7 @@ def reconciliation(request):
         "summary": selectors.staff_summary(),
         "mismatches": report.mismatches if report else services.find_mismatches(),
     }
-    return render(request, "payments/reconciliation.html", context)
+    return render(request, "staff/reconciliation.html", context)
 
 
 @login_required
@@ -46,4 +46,4 @@ def resolve_dispute(request, pk):
             messages.success(request, "Dispute resolved; the money has moved.")
             return redirect(engagement)
     context = {"engagement": engagement, "escrow": escrow, "form": form}
-    return render(request, "payments/resolve_dispute.html", context, status=400 if form.errors else 200)
+    return render(request, "staff/resolve_dispute.html", context, status=400 if form.errors else 200)

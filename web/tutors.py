@@ -22,7 +22,7 @@ def tutor_profile(request, pk):
         "reviews": reviews,
         "reply_form": ReplyForm() if request.user.pk == pk else None,
     }
-    return render(request, "reviews/tutor_profile.html", context)
+    return render(request, "tutors/tutor_profile.html", context)
 
 
 def tutor_list(request):
@@ -34,4 +34,4 @@ def tutor_list(request):
     if chosen:
         tutors = tutors.filter(subjects=chosen)
     tutors = tutors.order_by("-user__date_joined")[:50]
-    return render(request, "reviews/tutor_list.html", {"tutors": tutors, "subjects": subjects, "chosen": chosen})
+    return render(request, "tutors/tutor_list.html", {"tutors": tutors, "subjects": subjects, "chosen": chosen})

@@ -397,3 +397,20 @@ def test_the_refresh_indexes_what_was_missed_and_prunes_closed_questions(ada, ch
     assert done["questions"] == 1 and QuestionVector.objects.filter(question=missed).exists()
     assert TutorVector.objects.filter(tutor=chen).exists()
     assert not QuestionTerm.objects.filter(question=closed).exists()
+
+
+def test_the_refresh_reindexes_a_question_edited_since_its_vector(ada, maths, physics, sss3):
+    from recommendations.models import QuestionVector, TermStat
+
+    question = ask(ada, maths, sss3, "Long division", "Divide 144 by 12.")
+    question_services.update_question(  # no commit in a test, so the edit's own re-index never runs
+        question=question, by=ada, title="Projectile motion", body="A ball thrown at 30 degrees.", subject=physics,
+        level=sss3, deadline=question.deadline, budget=question.budget, currency="NGN",
+    )  # fmt: skip
+
+    assert services.refresh()["questions"] == 1
+
+    terms = QuestionVector.objects.get(question=question).terms
+    assert "projectile" in terms and "#physics" in terms and "division" not in terms
+    assert TermStat.objects.get(term="division").questions == 0
+    assert services.refresh()["questions"] == 0

@@ -18,7 +18,6 @@ from accounts.forms import (
     initial_for,
 )
 from accounts.models import User
-from recommendations.tasks import tutor_changed
 
 SIGNUP_FORMS = {User.Role.STUDENT: StudentSignupForm, User.Role.TUTOR: SignupForm}
 
@@ -87,7 +86,6 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         if user.is_tutor:
             services.update_tutor_profile(user=user, **form.cleaned_data)
-            tutor_changed(user.pk)  # subjects, levels and bio feed the tutor's recommendations
         else:
             services.update_student_profile(user=user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")

@@ -19,6 +19,7 @@ from accounts.models import User
 from bidding.models import Bid, TutorStats
 from bidding.services import announce_bid
 from engagements.models import Delivery, DeliveryFile, Engagement
+from experthive import changes
 from experthive.markup import render_markdown
 from experthive.money import format_money
 from experthive.uploads import check_upload
@@ -231,6 +232,7 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
     stats.on_time_count += int(on_time)
     stats.save(update_fields=["completed_count", "on_time_count"])
+    changes.tutor_changed.announce(engagement.tutor_id)  # their record moved: matching shows it at once
 
 
 def _amount(engagement: Engagement) -> str:

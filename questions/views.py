@@ -15,7 +15,6 @@ from questions.access import get_attachment_for, get_own_question
 from questions.feed import FeedFilters, open_questions, page
 from questions.forms import AttachForm, FeedForm, NewQuestionForm, QuestionForm
 from questions.models import Question
-from recommendations.tasks import question_changed
 
 QUESTION_FIELDS = ["title", "body", "subject", "level", "deadline", "budget", "currency"]
 
@@ -37,7 +36,6 @@ def new_question(request):
         except ValidationError as exc:
             add_service_errors(form, exc, unnamed_to="attachments")
         else:
-            question_changed(question.pk)
             messages.success(request, "Your question is posted. Tutors can bid now; we'll tell you when they do.")
             return redirect(question)
     return render(request, "questions/question_form.html", {"form": form}, status=status_for(form))
@@ -60,7 +58,6 @@ def edit_question(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            question_changed(question.pk)
             messages.success(request, "Your question is updated.")
             return redirect(question)
     context = {"form": form, "question": question}

@@ -28,7 +28,8 @@ CALCULUS = [
 
 
 def ask(student, subject, level, title, body="Please help me with this.", budget=500_000, hours=48):
-    """Post a question the way the site does: the service, then the indexing the view enqueues."""
+    """Post a question the way the site does: the service, then the indexing its announcement
+    enqueues after the commit (which a test never reaches)."""
     question = question_services.post_question(
         student=student,
         title=title,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from accounts.models import User
 from bidding.models import Bid, TutorStats
 from bidding.services import announce_bid
+from core import changes
 from core.markup import render_markdown
 from core.money import format_money
 from core.uploads import check_uploads
@@ -224,6 +225,7 @@ def _complete(engagement: Engagement, *, by: User | None) -> None:
     on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
     stats.on_time_count += int(on_time)
     stats.save(update_fields=["completed_count", "on_time_count"])
+    changes.tutor_changed.announce(engagement.tutor_id)  # their record moved: matching shows it at once
 
 
 def _amount(engagement: Engagement) -> str:

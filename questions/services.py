@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Level, Subject
+from core import changes
 from core.markup import plain_text, render_markdown
 from core.money import format_money
 from core.realtime import broadcast_after_commit, question_group
@@ -96,6 +97,7 @@ def post_question(
     question.save()
     add_attachments(question=question, by=student, files=files)
     transaction.on_commit(lambda: announce_question.enqueue(question_id=question.pk))
+    changes.question_changed.announce(question.pk)
     return question
 
 
@@ -129,6 +131,7 @@ def update_question(
         currency=currency,
     )
     question.save()
+    changes.question_changed.announce(question.pk)
     return question
 
 
@@ -174,8 +177,10 @@ def expire_overdue_questions(*, now: datetime | None = None) -> int:
 
 def broadcast_question_status(question: Question) -> None:
     """Tell everyone watching the bid board (after commit) that the question changed status:
-    taken, reopened, closed. The page fetches what changed through its own view."""
+    taken, reopened, closed. The page fetches what changed through its own view. Every status
+    change passes here, so it is also where the change is announced to whoever keeps a copy."""
     broadcast_after_commit(question_group(question.pk), {"type": "question.changed", "status": question.status})
+    changes.question_changed.announce(question.pk)
 
 
 def _lock_own(question: Question, by: User) -> Question:

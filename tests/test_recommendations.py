@@ -28,7 +28,8 @@ CALCULUS = [
 
 
 def ask(student, subject, level, title, body="Please help me with this.", budget=500_000, hours=48):
-    """Post a question the way the site does: the service, then the indexing the view enqueues."""
+    """Post a question the way the site does: the service, then the indexing its announcement
+    enqueues after the commit (which a test never reaches)."""
     question = question_services.post_question(
         student=student,
         title=title,
@@ -397,3 +398,20 @@ def test_the_refresh_indexes_what_was_missed_and_prunes_closed_questions(ada, ch
     assert done["questions"] == 1 and QuestionVector.objects.filter(question=missed).exists()
     assert TutorVector.objects.filter(tutor=chen).exists()
     assert not QuestionTerm.objects.filter(question=closed).exists()
+
+
+def test_the_refresh_reindexes_a_question_edited_since_its_vector(ada, maths, physics, sss3):
+    from recommendations.models import QuestionVector, TermStat
+
+    question = ask(ada, maths, sss3, "Long division", "Divide 144 by 12.")
+    question_services.update_question(  # no commit in a test, so the edit's own re-index never runs
+        question=question, by=ada, title="Projectile motion", body="A ball thrown at 30 degrees.", subject=physics,
+        level=sss3, deadline=question.deadline, budget=question.budget, currency="NGN",
+    )  # fmt: skip
+
+    assert services.refresh()["questions"] == 1
+
+    terms = QuestionVector.objects.get(question=question).terms
+    assert "projectile" in terms and "#physics" in terms and "division" not in terms
+    assert TermStat.objects.get(term="division").questions == 0
+    assert services.refresh()["questions"] == 0

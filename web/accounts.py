@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods
 from accounts import services
 from accounts.access import get_own_profile
 from accounts.models import User
-from recommendations.tasks import tutor_changed
 from web.forms.accounts import (
     LoginForm,
     SignupForm,
@@ -87,7 +86,6 @@ def profile(request):
     if request.method == "POST" and form.is_valid():
         if user.is_tutor:
             services.update_tutor_profile(user=user, **form.cleaned_data)
-            tutor_changed(user.pk)  # subjects, levels and bio feed the tutor's recommendations
         else:
             services.update_student_profile(user=user, **form.cleaned_data)
         messages.success(request, "Your profile is saved.")

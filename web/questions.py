@@ -15,7 +15,6 @@ from questions import feed_cache, services
 from questions.access import can_see_attachments, get_attachment_for, get_own_question, get_question_for
 from questions.feed import FeedFilters, open_questions, page
 from questions.models import Question
-from recommendations.tasks import question_changed
 from web.forms import add_service_errors, status_for
 from web.forms.bids import BidForm
 from web.forms.questions import AttachForm, FeedForm, NewQuestionForm, QuestionForm
@@ -40,7 +39,6 @@ def new_question(request):
         except ValidationError as exc:
             add_service_errors(form, exc, unnamed_to="attachments")
         else:
-            question_changed(question.pk)
             messages.success(request, "Your question is posted. Tutors can bid now; we'll tell you when they do.")
             return redirect(question)
     return render(request, "questions/question_form.html", {"form": form}, status=status_for(form))
@@ -63,7 +61,6 @@ def edit_question(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            question_changed(question.pk)
             messages.success(request, "Your question is updated.")
             return redirect(question)
     context = {"form": form, "question": question}

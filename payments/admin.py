@@ -3,16 +3,20 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from experthive.admin import HistoryInline
 from payments import services
 from payments.models import (
     BankAccount,
     Escrow,
+    EscrowEvent,
     LedgerEntry,
     LedgerTransaction,
-    MoneyEvent,
     Payment,
+    PaymentEvent,
     Payout,
+    PayoutEvent,
     Refund,
+    RefundEvent,
     WebhookEvent,
 )
 
@@ -28,17 +32,35 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+class PaymentEventInline(HistoryInline):
+    model = PaymentEvent
+
+
+class EscrowEventInline(HistoryInline):
+    model = EscrowEvent
+
+
+class RefundEventInline(HistoryInline):
+    model = RefundEvent
+
+
+class PayoutEventInline(HistoryInline):
+    model = PayoutEvent
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
     list_display = ["reference", "engagement", "student", "gateway", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "gateway", "currency"]
     search_fields = ["reference", "gateway_id", "student__email"]
+    inlines = [PaymentEventInline]
 
 
 @admin.register(Escrow)
 class EscrowAdmin(ReadOnly):
     list_display = ["engagement", "amount", "currency", "status", "to_tutor", "commission", "to_student", "settled_at"]
     list_filter = ["status", "currency"]
+    inlines = [EscrowEventInline]
 
 
 @admin.register(Refund)
@@ -46,6 +68,7 @@ class RefundAdmin(ReadOnly):
     list_display = ["payment", "amount", "currency", "status", "attempts", "gateway_id", "reason", "created_at"]
     list_filter = ["status"]
     actions = ["retry"]
+    inlines = [RefundEventInline]
 
     @admin.action(description="Retry the selected failed refunds")
     def retry(self, request, queryset):
@@ -63,6 +86,7 @@ class PayoutAdmin(ReadOnly):
     list_display = ["reference", "tutor", "amount", "currency", "status", "created_at", "paid_at"]
     list_filter = ["status", "currency"]
     search_fields = ["reference", "tutor__email"]
+    inlines = [PayoutEventInline]
 
 
 @admin.register(BankAccount)
@@ -101,9 +125,3 @@ class WebhookEventAdmin(ReadOnly):
     list_display = ["gateway", "event_type", "reference", "status", "received_at", "processed_at"]
     list_filter = ["gateway", "status"]
     search_fields = ["reference", "dedupe_key"]
-
-
-@admin.register(MoneyEvent)
-class MoneyEventAdmin(ReadOnly):
-    list_display = ["kind", "object_id", "from_status", "to_status", "actor", "note", "created_at"]
-    list_filter = ["kind"]

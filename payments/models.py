@@ -22,16 +22,16 @@ class Payment(Stateful, models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the gateway"
-        SUCCESSFUL = "successful", "Paid"
+        SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
         DUPLICATE = "duplicate", "Paid twice, refunded"
 
     TRANSITIONS = {
         # Verification is the truth: a checkout cancelled or failed on our side may still be paid later.
-        Status.PENDING: {Status.SUCCESSFUL, Status.FAILED, Status.CANCELLED, Status.DUPLICATE},
-        Status.FAILED: {Status.SUCCESSFUL, Status.DUPLICATE},
-        Status.CANCELLED: {Status.SUCCESSFUL, Status.DUPLICATE},
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.DUPLICATE},
+        Status.FAILED: {Status.SUCCEEDED, Status.DUPLICATE},
+        Status.CANCELLED: {Status.SUCCEEDED, Status.DUPLICATE},
     }
     STATUS_NOUN = "payment"
 
@@ -52,7 +52,7 @@ class Payment(Stateful, models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["engagement"], condition=Q(status="successful"), name="one_successful_payment_per_engagement"
+                fields=["engagement"], condition=Q(status="succeeded"), name="one_succeeded_payment_per_engagement"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
@@ -185,10 +185,10 @@ class Payout(Stateful, models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", "On its way"
-        PAID = "paid", "Paid"
+        SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Failed, returned to your balance"
 
-    TRANSITIONS = {Status.PENDING: {Status.PAID, Status.FAILED}}
+    TRANSITIONS = {Status.PENDING: {Status.SUCCEEDED, Status.FAILED}}
     STATUS_NOUN = "payout"
 
     tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")

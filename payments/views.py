@@ -26,7 +26,7 @@ from payments.services.checkout import cancel_checkout
 log = logging.getLogger("payments.webhooks")
 
 RETURN_MESSAGES: dict[str, tuple[int, str]] = {
-    Payment.Status.SUCCESSFUL: (messages.SUCCESS, "Paid — held in escrow. The tutor has been told to start."),
+    Payment.Status.SUCCEEDED: (messages.SUCCESS, "Paid — held in escrow. The tutor has been told to start."),
     Payment.Status.CANCELLED: (messages.ERROR, "You cancelled the payment. Nothing was charged; you can pay again."),
     Payment.Status.DUPLICATE: (
         messages.WARNING,

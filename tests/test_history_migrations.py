@@ -1,15 +1,17 @@
 """Upgrading a live database: the status history of money records and outbound messages moves
-from the shared tables (MoneyEvent, MessageEvent) into each record's own history, every row kept."""
+from the shared tables (MoneyEvent, MessageEvent) into each record's own history, every row kept,
+and payments and payouts that said "successful" or "paid" say "succeeded" afterwards."""
 
 from datetime import timedelta
 from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from notifications.models import OutboundMessage
+from payments.models import Escrow, Payment, Payout, Refund
 
 BEFORE = [("payments", "0003_payout_sent_at"), ("notifications", "0002_invited_kind")]
 MOVED = [("payments", "0006_delete_moneyevent"), ("notifications", "0005_delete_messageevent")]
@@ -123,3 +125,31 @@ def test_every_outbound_message_history_row_moves_with_it(migrate, ada):
     )
     assert list(moved) == [(f, t, None, note, when) for f, t, note, when in written]
     assert "notifications_messageevent" not in connection.introspection.table_names()
+
+
+def test_payments_and_payouts_that_said_successful_or_paid_say_succeeded(migrate, engagement):
+    old = migrate(BEFORE)
+    ids = old_money(old, engagement)
+    MoneyEvent = old.get_model("payments", "MoneyEvent")
+    MoneyEvent.objects.create(kind="payment", object_id=ids["payment"], from_status="pending", to_status="successful")
+    MoneyEvent.objects.create(kind="payout", object_id=ids["payout"], from_status="pending", to_status="paid")
+
+    migrate()
+
+    payment, payout = Payment.objects.get(pk=ids["payment"]), Payout.objects.get(pk=ids["payout"])
+    assert (payment.status, payment.get_status_display()) == ("succeeded", "Paid")
+    assert (payout.status, payout.get_status_display()) == ("succeeded", "Paid")
+    assert list(payment.events.values_list("from_status", "to_status")) == [("pending", "succeeded")]
+    assert list(payout.events.values_list("from_status", "to_status")) == [("pending", "succeeded")]
+    assert Refund.objects.get(pk=ids["refund"]).status == "succeeded"
+    assert Escrow.objects.get(pk=ids["escrow"]).status == "held"
+    with pytest.raises(IntegrityError):  # still one paid payment per engagement, under the new word
+        Payment.objects.create(
+            engagement=engagement,
+            student=engagement.student,
+            gateway="paystack",
+            reference="EH-P1-again",
+            amount=engagement.amount,
+            currency=engagement.currency,
+            status=Payment.Status.SUCCEEDED,
+        )

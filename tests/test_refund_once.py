@@ -55,7 +55,7 @@ def later(minutes: int = 20):
 
 def held_by_gateway(engagement) -> list[int]:
     """The refunds the gateway holds for the engagement's payment, as amounts."""
-    reference = Payment.objects.get(engagement=engagement, status=Payment.Status.SUCCESSFUL).reference
+    reference = Payment.objects.get(engagement=engagement, status=Payment.Status.SUCCEEDED).reference
     return [made.amount for made in SandboxRefund.objects.filter(charge__reference=reference).order_by("id")]
 
 

@@ -1,5 +1,7 @@
-"""Explicit state machines: each stateful model lists its allowed moves in a table, changes
-status only through `move_to`, and keeps an append-only history of every change."""
+"""Explicit state machines, one implementation for every stateful model (questions, bids,
+engagements, payments, escrows, refunds, payouts, outbound messages): the model lists its
+allowed moves in `TRANSITIONS`, changes status only through `move_to`, and keeps an append-only
+history of every change in its own table, a `StatusHistory` subclass reached as `events`."""
 
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -10,21 +12,18 @@ from django.db import models
 from django.utils import timezone
 
 ILLEGAL_MOVE = "This can't be done now: it is {current}."
-
-
-def check_move(table: Mapping[Any, set[Any]], current: str, new: str, *, label: str) -> None:
-    """Refuse a move the table does not list, naming the current state for the user."""
-    if new not in table.get(current, set()):
-        raise ValidationError(ILLEGAL_MOVE.format(current=label), code="invalid_state")
+NOTE_LENGTH = 2000
 
 
 class StatusHistory(models.Model):
-    """One status change: who made it, when and why. Subclasses add the FK named `events`."""
+    """One status change: who made it (none for the system), when and why.
+
+    A subclass adds the foreign key to its model with `related_name="events"`."""
 
     from_status = models.CharField(max_length=20)
     to_status = models.CharField(max_length=20)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.TextField(max_length=2000, blank=True)
+    note = models.TextField(max_length=NOTE_LENGTH, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -39,13 +38,17 @@ class Stateful:
     """Mixin for a model with a `status` field, a TRANSITIONS table and a history at `events`."""
 
     TRANSITIONS: ClassVar[Mapping[Any, set[Any]]]
+    # Names the record in a refusal where the state alone would be unclear ("it is refund pending").
+    STATUS_NOUN: ClassVar[str] = ""
     status: str
 
     def status_label(self) -> str:
-        return self.get_status_display().lower()  # type: ignore[attr-defined]
+        label = self.get_status_display().lower()  # type: ignore[attr-defined]
+        return f"{self.STATUS_NOUN} {label}" if self.STATUS_NOUN else label
 
-    def move_to(self, new: str, *, by, note: str = "") -> None:
-        """Change status through the table and record it; the caller saves."""
-        check_move(self.TRANSITIONS, self.status, new, label=self.status_label())
-        self.events.create(from_status=self.status, to_status=new, actor=by, note=note)  # type: ignore[attr-defined]
+    def move_to(self, new: str, *, by=None, note: str = "") -> None:
+        """Change status through the table and record who did it and why; the caller saves."""
+        if new not in self.TRANSITIONS.get(self.status, set()):
+            raise ValidationError(ILLEGAL_MOVE.format(current=self.status_label()), code="invalid_state")
+        self.events.create(from_status=self.status, to_status=new, actor=by, note=note[:NOTE_LENGTH])  # type: ignore[attr-defined]
         self.status = new

@@ -12,12 +12,15 @@ from payments import services
 from payments.models import (
     BankAccount,
     Escrow,
+    EscrowEvent,
     LedgerEntry,
     LedgerTransaction,
-    MoneyEvent,
     Payment,
+    PaymentEvent,
     Payout,
+    PayoutEvent,
     Refund,
+    RefundEvent,
     WebhookEvent,
 )
 
@@ -33,17 +36,35 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+class PaymentEventInline(HistoryInline):
+    model = PaymentEvent
+
+
+class EscrowEventInline(HistoryInline):
+    model = EscrowEvent
+
+
+class RefundEventInline(HistoryInline):
+    model = RefundEvent
+
+
+class PayoutEventInline(HistoryInline):
+    model = PayoutEvent
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
     list_display = ["reference", "engagement", "student", "gateway", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "gateway", "currency"]
     search_fields = ["reference", "gateway_id", "student__email"]
+    inlines = [PaymentEventInline]
 
 
 @admin.register(Escrow)
 class EscrowAdmin(ReadOnly):
     list_display = ["engagement", "amount", "currency", "status", "to_tutor", "commission", "to_student", "settled_at"]
     list_filter = ["status", "currency"]
+    inlines = [EscrowEventInline]
 
 
 @admin.register(Refund)
@@ -51,6 +72,7 @@ class RefundAdmin(ReadOnly):
     list_display = ["payment", "amount", "currency", "status", "attempts", "gateway_id", "reason", "created_at"]
     list_filter = ["status"]
     actions = ["retry"]
+    inlines = [RefundEventInline]
 
     @admin.action(description="Retry the selected failed refunds")
     def retry(self, request, queryset):
@@ -68,6 +90,7 @@ class PayoutAdmin(ReadOnly):
     list_display = ["reference", "tutor", "amount", "currency", "status", "created_at", "paid_at"]
     list_filter = ["status", "currency"]
     search_fields = ["reference", "tutor__email"]
+    inlines = [PayoutEventInline]
 
 
 @admin.register(BankAccount)
@@ -106,12 +129,6 @@ class WebhookEventAdmin(ReadOnly):
     list_display = ["gateway", "event_type", "reference", "status", "received_at", "processed_at"]
     list_filter = ["gateway", "status"]
     search_fields = ["reference", "dedupe_key"]
-
-
-@admin.register(MoneyEvent)
-class MoneyEventAdmin(ReadOnly):
-    list_display = ["kind", "object_id", "from_status", "to_status", "actor", "note", "created_at"]
-    list_filter = ["kind"]
 
 
 class EngagementEventInline(HistoryInline):

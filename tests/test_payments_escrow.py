@@ -167,7 +167,7 @@ def test_the_process_deadlines_command_runs_through_payments(delivered, capsys):
     [
         (Escrow, "released", "refunded"),
         (Refund, "succeeded", "pending"),
-        (Payment, "successful", "failed"),
+        (Payment, "succeeded", "failed"),
     ],
 )
 def test_illegal_money_moves_are_refused(model, current, new):
@@ -180,8 +180,8 @@ def test_illegal_money_moves_are_refused(model, current, new):
 def test_every_escrow_move_is_in_the_history(ada, completed):
     escrow = Escrow.objects.get()
 
-    assert [(e.from_status, e.to_status) for e in escrow.history] == [("held", "released")]
-    assert [(e.from_status, e.to_status) for e in escrow.payment.history] == [("pending", "successful")]
+    assert [(e.from_status, e.to_status) for e in escrow.events.all()] == [("held", "released")]
+    assert [(e.from_status, e.to_status) for e in escrow.payment.events.all()] == [("pending", "succeeded")]
 
 
 def test_ledger_rows_cannot_be_changed_or_deleted(completed):

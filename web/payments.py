@@ -22,7 +22,7 @@ from web.forms.payments import BankAccountForm, PayoutForm
 log = logging.getLogger("payments.webhooks")
 
 RETURN_MESSAGES: dict[str, tuple[int, str]] = {
-    Payment.Status.SUCCESSFUL: (messages.SUCCESS, "Paid — held in escrow. The tutor has been told to start."),
+    Payment.Status.SUCCEEDED: (messages.SUCCESS, "Paid — held in escrow. The tutor has been told to start."),
     Payment.Status.CANCELLED: (messages.ERROR, "You cancelled the payment. Nothing was charged; you can pay again."),
     Payment.Status.DUPLICATE: (
         messages.WARNING,

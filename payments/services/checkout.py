@@ -112,9 +112,9 @@ def verification_problem(payment: Payment, verification: Verification) -> str:
 def _apply_verification(*, payment: Payment, verification: Verification) -> Payment:
     engagement = lock_engagement(payment.engagement)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status in (Payment.Status.SUCCESSFUL, Payment.Status.DUPLICATE):
+    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.DUPLICATE):
         return payment  # someone else already applied it
-    if verification.status != "successful":
+    if verification.status != "succeeded":
         if verification.status in ("failed", "cancelled") and payment.status == Payment.Status.PENDING:
             payment.move_to(verification.status, note=verification.message or "reported by the gateway")
             payment.failure_reason = verification.message or ""
@@ -159,7 +159,7 @@ def _capture(payment: Payment, *, amount: int, currency: str) -> None:
 
 
 def _hold_in_escrow(payment: Payment, engagement: Engagement) -> None:
-    payment.move_to(Payment.Status.SUCCESSFUL, note="verified with the gateway")
+    payment.move_to(Payment.Status.SUCCEEDED, note="verified with the gateway")
     payment.save()
     _capture(payment, amount=payment.amount, currency=payment.currency)
     Escrow.objects.create(engagement=engagement, payment=payment, amount=payment.amount, currency=payment.currency)

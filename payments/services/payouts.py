@@ -190,8 +190,8 @@ def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
     if payout.status != Payout.Status.PENDING:
         return payout  # already settled by a webhook or an earlier check
     payout.gateway_id = result.gateway_id or payout.gateway_id
-    if result.status == "successful":
-        payout.move_to(Payout.Status.PAID, note="the bank confirmed the transfer")
+    if result.status == "succeeded":
+        payout.move_to(Payout.Status.SUCCEEDED, note="the bank confirmed the transfer")
         payout.paid_at = timezone.now()
         _post_payout(payout, to=Account.TUTOR_PAID_OUT)
         notify(payout.tutor, "payout_sent", amount_display=_display(payout), url=reverse("earnings"))

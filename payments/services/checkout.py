@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from engagements import services as engagement_services
+from engagements import transitions
 from engagements.models import Engagement
 from experthive.money import format_money
 from payments import ledger
@@ -163,7 +163,7 @@ def _hold_in_escrow(payment: Payment, engagement: Engagement) -> None:
     payment.save()
     _capture(payment, amount=payment.amount, currency=payment.currency)
     Escrow.objects.create(engagement=engagement, payment=payment, amount=payment.amount, currency=payment.currency)
-    engagement_services.mark_funded(engagement=engagement, by=None, note=f"paid, held in escrow ({payment.reference})")
+    transitions.fund(engagement, note=f"paid, held in escrow ({payment.reference})")
 
 
 def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str) -> None:

@@ -36,7 +36,7 @@ def _check_terms(*, question: Question, amount: int, delivery_hours: int) -> Non
 
 
 def _lock_open_question(question: Question) -> Question:
-    # Lock order everywhere: question, then bid, then money.
+    # The question first, as in the one lock order (payments/services/locks.py).
     question = Question.objects.select_for_update().get(pk=question.pk)
     if not question.is_open:
         raise ValidationError(QUESTION_CLOSED, code="question_closed")

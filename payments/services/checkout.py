@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.money import format_money
-from engagements import services as engagement_services
+from engagements import transitions
 from engagements.models import Engagement
 from payments import ledger
 from payments.gateways import GatewayError, gateway_for_currency, get_gateway
@@ -163,7 +163,7 @@ def _hold_in_escrow(payment: Payment, engagement: Engagement) -> None:
     payment.save()
     _capture(payment, amount=payment.amount, currency=payment.currency)
     Escrow.objects.create(engagement=engagement, payment=payment, amount=payment.amount, currency=payment.currency)
-    engagement_services.mark_funded(engagement=engagement, by=None, note=f"paid, held in escrow ({payment.reference})")
+    transitions.fund(engagement, note=f"paid, held in escrow ({payment.reference})")
 
 
 def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str) -> None:

@@ -25,6 +25,7 @@ from accounts.management.commands import seed_demo
 from accounts.models import User
 from catalog.models import Level, Subject
 from experthive.markup import plain_text, render_markdown
+from experthive.money import currency_rules
 from questions.models import Question
 
 BENCH_DOMAIN = "bench.experthive.ng"
@@ -353,7 +354,7 @@ def budget(rng: random.Random, currency: str) -> int:
     major = math.exp(rng.uniform(math.log(low), math.log(high)))  # many small budgets, a few large
     step = 500 if currency == "NGN" else 5
     minor = max(step, round(major / step) * step) * 100
-    return max(minor, settings.MIN_BID.get(currency, 1))
+    return max(minor, currency_rules(currency).min_bid)
 
 
 def write_questions(plans: list[QuestionPlan]) -> None:
@@ -405,7 +406,7 @@ def plan_bids(rng: random.Random, plans: list[QuestionPlan], people: People, tot
 def make_bid(rng: random.Random, pk: int, question: list, tutor: int, now: datetime) -> list:
     currency = question[Q_CURRENCY]
     step = 10_000 if currency == "NGN" else 100  # whole hundreds of naira, whole dollars...
-    amount = max(settings.MIN_BID.get(currency, 1), round(question[Q_BUDGET] * rng.uniform(0.6, 1.15) / step) * step)
+    amount = max(currency_rules(currency).min_bid, round(question[Q_BUDGET] * rng.uniform(0.6, 1.15) / step) * step)
     latest = min(question[Q_DEADLINE], now)
     created = min(latest, question[Q_CREATED] + timedelta(hours=rng.expovariate(1 / 6)))
     status = "withdrawn" if rng.random() < WITHDRAWN_SHARE else "live"

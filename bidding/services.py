@@ -7,7 +7,7 @@ from django.db.models import Min
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
-from experthive.money import format_money
+from experthive.money import currency_rules, format_money
 from experthive.realtime import broadcast_after_commit, question_group
 from notifications.services import notify
 from questions.models import Question
@@ -26,7 +26,7 @@ MAX_DELIVERY_HOURS = 60 * 24
 
 def _check_terms(*, question: Question, amount: int, delivery_hours: int) -> None:
     errors = {}
-    minimum = settings.MIN_BID.get(question.currency, 1)
+    minimum = currency_rules(question.currency).min_bid
     if amount < minimum:
         errors["amount"] = BELOW_MINIMUM.format(minimum=format_money(minimum, question.currency))
     if not 1 <= delivery_hours <= MAX_DELIVERY_HOURS:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_engagement_for
 from experthive.forms import add_service_errors
-from experthive.money import format_money
+from experthive.money import format_money, offered_currencies
 from payments import ledger, selectors, services
 from payments.access import get_bank_account_for, get_dispute_for_staff, get_payment_for, require_staff, require_tutor
 from payments.forms import BankAccountForm, PayoutForm, ResolveDisputeForm
@@ -91,7 +91,7 @@ def webhook(request, gateway):
 
 def _currency(request) -> str:
     currency = request.GET.get("currency") or request.POST.get("currency") or settings.DEFAULT_CURRENCY
-    return currency if currency in settings.CURRENCIES else settings.DEFAULT_CURRENCY
+    return currency if currency in offered_currencies() else settings.DEFAULT_CURRENCY
 
 
 @login_required

@@ -3,11 +3,11 @@ from django.conf import settings
 
 from catalog.models import Level, Subject
 from experthive.forms import DateTimeLocalInput, MultipleFileField, QuickSelect
-from experthive.money import SYMBOLS, to_minor
+from experthive.money import currency_rules, offered_currencies, to_minor
 
 
 def currency_choices():
-    return [(code, f"{code} {SYMBOLS.get(code, '').strip()}".strip()) for code in settings.CURRENCIES]
+    return [(code, f"{code} {currency_rules(code).symbol.strip()}".strip()) for code in offered_currencies()]
 
 
 class QuestionForm(forms.Form):

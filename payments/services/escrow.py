@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import User
 from engagements import services as engagement_services
 from engagements.models import Engagement
-from experthive.money import format_money
+from experthive.money import currency_rules, format_money
 from notifications.services import notify
 from payments import ledger
 from payments.models import Account, Escrow, Refund
@@ -31,7 +31,7 @@ OUTCOMES = ("release", "refund", "split")
 def commission_for(amount: int, currency: str) -> int:
     """The platform's cut: the configured rate, at least the fixed minimum, never more than the amount."""
     by_rate = (amount * settings.COMMISSION_RATE_BPS + 5_000) // 10_000
-    return min(amount, max(by_rate, settings.COMMISSION_MIN.get(currency, 0)))
+    return min(amount, max(by_rate, currency_rules(currency).commission_min))
 
 
 @transaction.atomic

@@ -129,7 +129,3 @@ def _count_response(*, tutor: User, seconds: int) -> None:
     stats.bid_count += 1
     stats.response_seconds_total += max(0, seconds)
     stats.save(update_fields=["bid_count", "response_seconds_total"])
-
-
-def stats_for(tutor: User) -> TutorStats:
-    return TutorStats.objects.get_or_create(tutor=tutor)[0]

@@ -322,10 +322,6 @@ class ReviewIn(Schema):
     text: ReviewText
 
 
-class ReplyIn(Schema):
-    text: Message
-
-
 class ReviewOut(Schema):
     id: int
     engagement_id: int

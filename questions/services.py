@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -13,7 +12,7 @@ from accounts.models import User
 from catalog.models import Level, Subject
 from core import changes
 from core.markup import plain_text, render_markdown
-from core.money import format_money
+from core.money import currency_rules, format_money, offered_currencies
 from core.realtime import broadcast_after_commit, question_group
 from core.uploads import check_uploads
 from questions.models import Attachment, Question
@@ -46,12 +45,10 @@ def _check_fields(
         errors["deadline"] = DEADLINE_TOO_SOON.format(earliest=timezone.localtime(now + MIN_NOTICE).strftime("%H:%M"))
     elif deadline > now + MAX_NOTICE:
         errors["deadline"] = DEADLINE_TOO_FAR
-    if currency not in settings.CURRENCIES:
-        errors["currency"] = UNKNOWN_CURRENCY.format(currencies=", ".join(settings.CURRENCIES))
-    elif budget < settings.MIN_BID.get(currency, 1):
-        errors["budget"] = BUDGET_TOO_LOW.format(
-            currency=currency, minimum=format_money(settings.MIN_BID[currency], currency)
-        )
+    if currency not in offered_currencies():
+        errors["currency"] = UNKNOWN_CURRENCY.format(currencies=", ".join(offered_currencies()))
+    elif budget < (minimum := currency_rules(currency).min_bid):
+        errors["budget"] = BUDGET_TOO_LOW.format(currency=currency, minimum=format_money(minimum, currency))
     if errors:
         raise ValidationError(errors)
 

@@ -174,7 +174,7 @@ def test_strangers_and_the_tutor_cannot_pay_or_see_the_payment(client, dayo, bol
 
 
 def test_paystack_is_chosen_by_settings_and_the_student_flow_is_the_same(settings, engagement):
-    settings.PAYMENT_GATEWAY_BY_CURRENCY = {"NGN": "paystack"}
+    settings.CURRENCIES = {**settings.CURRENCIES, "NGN": {**settings.CURRENCIES["NGN"], "gateway": "paystack"}}
 
     page = pay_in_sandbox(engagement)
 

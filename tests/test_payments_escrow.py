@@ -44,7 +44,8 @@ def test_commission_is_the_rate_with_a_fixed_minimum_never_more_than_the_amount(
 
 
 def test_commission_rate_and_minimum_come_from_settings(settings):
-    settings.COMMISSION_RATE_BPS, settings.COMMISSION_MIN = 1000, {"USD": 200}
+    settings.COMMISSION_RATE_BPS = 1000
+    settings.CURRENCIES = {**settings.CURRENCIES, "USD": {**settings.CURRENCIES["USD"], "commission_min": 200}}
 
     assert services.commission_for(10_000, "USD") == 1_000
     assert services.commission_for(1_000, "USD") == 200

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.money import format_money
+from core.money import format_money, offered_currencies
 from engagements.access import get_engagement_for
 from payments import ledger, selectors, services
 from payments.access import get_bank_account_for, get_payment_for, require_tutor
@@ -72,7 +72,7 @@ def payment_return(request, reference):
 
 def _currency(request) -> str:
     currency = request.GET.get("currency") or request.POST.get("currency") or settings.DEFAULT_CURRENCY
-    return currency if currency in settings.CURRENCIES else settings.DEFAULT_CURRENCY
+    return currency if currency in offered_currencies() else settings.DEFAULT_CURRENCY
 
 
 @login_required

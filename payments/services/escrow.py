@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from core.money import format_money
+from core.money import currency_rules, format_money
 from engagements import services as engagement_services
 from engagements import transitions
 from engagements.models import Engagement
@@ -34,7 +34,7 @@ OUTCOMES = ("release", "refund", "split")
 def commission_for(amount: int, currency: str) -> int:
     """The platform's cut: the configured rate, at least the fixed minimum, never more than the amount."""
     by_rate = (amount * settings.COMMISSION_RATE_BPS + 5_000) // 10_000
-    return min(amount, max(by_rate, settings.COMMISSION_MIN.get(currency, 0)))
+    return min(amount, max(by_rate, currency_rules(currency).commission_min))
 
 
 @transaction.atomic

@@ -1,7 +1,6 @@
 from django import forms
-from django.conf import settings
 
-from core.money import to_minor
+from core.money import offered_currencies, to_minor
 from payments.gateways.base import Bank
 from payments.models import BankAccount
 
@@ -73,4 +72,4 @@ class ResolveDisputeForm(forms.Form):
 
 
 def currency_choices() -> list[str]:
-    return list(settings.CURRENCIES)
+    return offered_currencies()

@@ -2,12 +2,12 @@ from django import forms
 from django.conf import settings
 
 from catalog.models import Level, Subject
-from core.money import SYMBOLS, to_minor
+from core.money import currency_rules, offered_currencies, to_minor
 from web.forms import DateTimeLocalInput, MultipleFileField, QuickSelect
 
 
 def currency_choices():
-    return [(code, f"{code} {SYMBOLS.get(code, '').strip()}".strip()) for code in settings.CURRENCIES]
+    return [(code, f"{code} {currency_rules(code).symbol.strip()}".strip()) for code in offered_currencies()]
 
 
 class QuestionForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Fill the database with believable demo students and tutors, plus well-known logins to try the site with.
+"""Demo accounts: students and tutors with believable profiles, plus the fixed logins to try the site with.
 
 Every student and tutor is created through accounts.services, so demo data obeys the same rules as a
 real sign-up (normalised email, password validation, a profile per role).
@@ -7,230 +7,24 @@ real sign-up (normalised email, password validation, a profile per role).
 import random
 from dataclasses import dataclass
 
-import phonenumbers
-from django.conf import settings
-from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.db import transaction
-from django.test import override_settings
-from tqdm import tqdm
 
 from accounts import services
 from accounts.models import User
 from catalog.models import Level, Subject
+from demo.people import Persona
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - public on purpose: printed for anyone trying the demo
 DEMO_DOMAIN = "demo.experthive.ng"
 STUDENT_EMAIL = f"student@{DEMO_DOMAIN}"
 TUTOR_EMAIL = f"tutor@{DEMO_DOMAIN}"
 STAFF_EMAIL = f"staff@{DEMO_DOMAIN}"
-PROGRESS_MIN = 50  # smaller runs finish before a progress bar would tell anyone anything
 
 # register_user hashes the password it is given, and the real hasher (PBKDF2, 1.5M iterations) takes
 # about half a second a time: minutes for 500 tutors. So register_user hashes with this throwaway one,
 # and the real hash, computed once, replaces it in the same transaction.
 THROWAWAY_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-# --- Names and phone numbers ---------------------------------------------------
-
-# (given names, surnames) per naming tradition.
-NIGERIAN_NAMES = {
-    "yoruba": (
-        [
-            "Adebayo",
-            "Adewale",
-            "Ayodele",
-            "Bolanle",
-            "Damilola",
-            "Folake",
-            "Funmilayo",
-            "Kehinde",
-            "Olamide",
-            "Oluwaseun",
-            "Temitope",
-            "Tolulope",
-            "Yetunde",
-            "Babatunde",
-            "Omolara",
-            "Segun",
-            "Titilayo",
-            "Ibukun",
-        ],
-        [
-            "Adeyemi",
-            "Ogunleye",
-            "Olawale",
-            "Afolabi",
-            "Oyelaran",
-            "Adeleke",
-            "Balogun",
-            "Ogunbiyi",
-            "Oladipo",
-            "Akinola",
-            "Fashola",
-            "Odukoya",
-            "Oyinlola",
-            "Adesanya",
-        ],
-    ),
-    "igbo": (
-        [
-            "Chinedu",
-            "Chiamaka",
-            "Ngozi",
-            "Emeka",
-            "Obinna",
-            "Adaeze",
-            "Ifeoma",
-            "Chukwuemeka",
-            "Nnamdi",
-            "Uchenna",
-            "Amarachi",
-            "Kelechi",
-            "Chidinma",
-            "Ikenna",
-            "Ebuka",
-            "Nkechi",
-        ],
-        [
-            "Okonkwo",
-            "Eze",
-            "Nwosu",
-            "Okafor",
-            "Obi",
-            "Nwachukwu",
-            "Okeke",
-            "Uzor",
-            "Anyanwu",
-            "Ibe",
-            "Chukwu",
-            "Nnaji",
-            "Ogbonna",
-            "Onyekwere",
-        ],
-    ),
-    "hausa": (
-        [
-            "Abubakar",
-            "Aisha",
-            "Fatima",
-            "Ibrahim",
-            "Hauwa",
-            "Musa",
-            "Zainab",
-            "Yusuf",
-            "Amina",
-            "Sani",
-            "Halima",
-            "Usman",
-            "Maryam",
-            "Bashir",
-            "Hadiza",
-            "Aliyu",
-        ],
-        [
-            "Bello",
-            "Abdullahi",
-            "Garba",
-            "Danjuma",
-            "Lawal",
-            "Sule",
-            "Aminu",
-            "Bala",
-            "Yakubu",
-            "Shehu",
-            "Idris",
-            "Suleiman",
-            "Tanko",
-            "Mohammed",
-        ],
-    ),
-    "south_south": (
-        [
-            "Efosa",
-            "Osaze",
-            "Ese",
-            "Tamuno",
-            "Ebiere",
-            "Itohan",
-            "Edidiong",
-            "Eno",
-            "Ufuoma",
-            "Oghenekaro",
-            "Aniekan",
-            "Ekaette",
-        ],
-        ["Osagie", "Igbinedion", "Etim", "Bassey", "Ekpo", "Okon", "Omoregie", "Tonye", "Briggs", "Akpan"],
-    ),
-}
-INTERNATIONAL_NAMES = {
-    "british": (
-        ["Oliver", "Amelia", "Harry", "Charlotte", "George", "Emily", "James", "Sophie"],
-        ["Smith", "Taylor", "Brown", "Wilson", "Evans", "Thomas", "Hughes", "Clarke"],
-    ),
-    "american": (
-        ["Michael", "Jessica", "David", "Ashley", "Daniel", "Sarah", "Chris", "Megan"],
-        ["Johnson", "Williams", "Miller", "Davis", "Garcia", "Martinez", "Anderson", "Moore"],
-    ),
-    "east_asian": (
-        ["Wei", "Mei", "Jun", "Hiroshi", "Yuki", "Min-jun"],
-        ["Chen", "Wang", "Zhang", "Liu", "Tanaka", "Kim"],
-    ),
-    "south_asian": (
-        ["Priya", "Arjun", "Anjali", "Rahul", "Imran", "Sana"],
-        ["Patel", "Sharma", "Singh", "Khan", "Iyer"],
-    ),
-    "ghanaian": (["Kwame", "Ama", "Kofi", "Akosua", "Yaw", "Abena"], ["Mensah", "Asante", "Owusu", "Boateng", "Osei"]),
-}
-NIGERIAN_SHARE = 0.8  # most users of a Nigerian marketplace are Nigerian...
-DIASPORA_SHARE = 0.1  # ...and some of them live abroad, with a UK or US number
-
-# MTN, Glo, Airtel and 9mobile prefixes. Nigeria reserves no numbers for fiction, so these are random
-# mobile numbers; demo accounts never verify them.
-NIGERIAN_PREFIXES = ["803", "806", "703", "706", "813", "816", "810", "814", "903", "906", "913", "916", "704"]
-NIGERIAN_PREFIXES += ["805", "807", "705", "815", "811", "905", "915"]
-NIGERIAN_PREFIXES += ["802", "808", "708", "812", "701", "902", "901", "904", "907", "912"]
-NIGERIAN_PREFIXES += ["809", "818", "817", "909", "908"]
-# Ranges Ofcom keeps for drama (020 7946 0xxx, ...). Its mobile one, 07700 900xxx, would be the obvious
-# pick, but libphonenumber calls it invalid, and so would the phone field.
-UK_FICTIONAL_PREFIXES = ["+442079460", "+441134960", "+441614960"]
-# 555-0100 to 555-0199 is the North American range kept for fiction; Toronto (416) is in it too.
-NANP_AREA_CODES = ["212", "202", "312", "415", "617", "713", "404", "416"]
-
-
-@dataclass(frozen=True)
-class Persona:
-    full_name: str
-    phone: str
-    abroad: bool  # lives outside Nigeria: foreign number, international curriculum
-
-
-def nigerian_phone(rng: random.Random) -> str:
-    return f"+234{rng.choice(NIGERIAN_PREFIXES)}{rng.randrange(10**7):07d}"
-
-
-def international_phone(rng: random.Random) -> str:
-    if rng.random() < 0.5:
-        return f"{rng.choice(UK_FICTIONAL_PREFIXES)}{rng.randrange(1000):03d}"
-    return f"+1{rng.choice(NANP_AREA_CODES)}55501{rng.randrange(100):02d}"
-
-
-def checked_phone(number: str) -> str:
-    # The tables above are the only source of numbers; fail loudly if one of them goes stale.
-    if not phonenumbers.is_valid_number(phonenumbers.parse(number)):
-        raise CommandError(f"Generated an invalid phone number {number}: fix the tables in seed_demo.")
-    return number
-
-
-def make_persona(rng: random.Random) -> Persona:
-    if rng.random() < NIGERIAN_SHARE:
-        given, surnames = NIGERIAN_NAMES[rng.choice(list(NIGERIAN_NAMES))]
-        abroad = rng.random() < DIASPORA_SHARE
-    else:
-        given, surnames = INTERNATIONAL_NAMES[rng.choice(list(INTERNATIONAL_NAMES))]
-        abroad = True
-    phone = international_phone(rng) if abroad else nigerian_phone(rng)
-    return Persona(f"{rng.choice(given)} {rng.choice(surnames)}", checked_phone(phone), abroad)
 
 
 # --- The catalog ----------------------------------------------------------------
@@ -537,99 +331,3 @@ def fixed_tutor_details(catalog: Catalog) -> TutorDetails:
 
 def exists(email: str) -> bool:
     return User.objects.filter(email__iexact=email).exists()
-
-
-# --- The command ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Job:
-    role: str
-    index: int
-
-    @property
-    def email(self) -> str:
-        return f"{self.role}{self.index:03d}@{DEMO_DOMAIN}"
-
-
-class BarOutput:
-    """Lets tqdm draw on a command's stderr, which would otherwise end every write with a newline and paint it red."""
-
-    def __init__(self, out):
-        self._out = out
-
-    def write(self, text: str) -> None:
-        self._out.write(text, style_func=lambda plain: plain, ending="")
-
-    def __getattr__(self, name):  # flush, fileno (for the terminal width)...
-        return getattr(self._out, name)
-
-
-class Command(BaseCommand):
-    help = (
-        "Create demo students and tutors (in addition to fixed student@, tutor@ and staff@ logins). "
-        f"All share the password {DEMO_PASSWORD}. Running it again only adds what is missing."
-    )
-
-    def add_arguments(self, parser):
-        parser.add_argument("--students", type=int, default=6, help="Generated students (default 6).")
-        parser.add_argument("--tutors", type=int, default=8, help="Generated tutors (default 8).")
-        parser.add_argument("--seed", type=int, default=2026, help="Same seed, same people (default 2026).")
-
-    def handle(self, *args, students: int, tutors: int, seed: int, **options):
-        if students < 0 or tutors < 0:
-            raise CommandError("--students and --tutors cannot be negative.")
-        catalog = Catalog.load()
-        password_hash = make_password(DEMO_PASSWORD)  # the one slow hash, shared by every account
-        if not exists(STAFF_EMAIL):
-            User.objects.create_superuser(STAFF_EMAIL, DEMO_PASSWORD, full_name=FIXED_STAFF_NAME)
-        with override_settings(PASSWORD_HASHERS=THROWAWAY_HASHERS):
-            self.create_fixed_logins(catalog, password_hash)
-            jobs = [Job(User.Role.STUDENT, i) for i in range(1, students + 1)]
-            jobs += [Job(User.Role.TUTOR, i) for i in range(1, tutors + 1)]
-            existing = set(User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").values_list("email", flat=True))
-            todo = [job for job in jobs if job.email not in existing]
-            for job in self.progress(todo):
-                self.create(job, seed, catalog, password_hash)
-        self.report(todo, already=len(jobs) - len(todo))
-
-    def create_fixed_logins(self, catalog: Catalog, password_hash: str) -> None:
-        if not exists(STUDENT_EMAIL):
-            level = (catalog.pick_levels(["sss-3"]) or catalog.levels_of(Level.System.NIGERIAN))[0]
-            create_student(
-                email=STUDENT_EMAIL,
-                persona=FIXED_STUDENT,
-                level=level,
-                institution="Queen's College, Yaba",
-                password_hash=password_hash,
-            )
-        if not exists(TUTOR_EMAIL):
-            details = fixed_tutor_details(catalog)
-            create_tutor(email=TUTOR_EMAIL, persona=FIXED_TUTOR, details=details, password_hash=password_hash)
-
-    def create(self, job: Job, seed: int, catalog: Catalog, password_hash: str) -> User:
-        # One generator per person, so tutor007 is the same person whatever the counts: a second run with
-        # bigger counts adds people without reshuffling the ones already there.
-        rng = random.Random(f"{seed}:{job.role}:{job.index}")
-        persona = make_persona(rng)
-        if job.role == User.Role.TUTOR:
-            details = tutor_details(rng, persona, catalog)
-            return create_tutor(email=job.email, persona=persona, details=details, password_hash=password_hash)
-        level = student_level(rng, persona, catalog)
-        institution = student_institution(rng, persona, level)
-        return create_student(
-            email=job.email, persona=persona, level=level, institution=institution, password_hash=password_hash
-        )
-
-    def progress(self, jobs: list[Job]):
-        show = len(jobs) >= PROGRESS_MIN and self.stderr.isatty()
-        return tqdm(jobs, desc="Creating demo accounts", unit="account", file=BarOutput(self.stderr), disable=not show)
-
-    def report(self, created: list[Job], already: int) -> None:
-        students = sum(job.role == User.Role.STUDENT for job in created)
-        tutors = len(created) - students
-        self.stdout.write(f"Created {students} students and {tutors} tutors ({already} already existed).")
-        self.stdout.write(f"\nLog in at {settings.SITE_URL}/login/ with:")
-        for role, email in [("student", STUDENT_EMAIL), ("tutor", TUTOR_EMAIL), ("staff", STAFF_EMAIL)]:
-            self.stdout.write(f"  {role:<8} {email:<28} {DEMO_PASSWORD}")
-        self.stdout.write(f"Generated accounts (student001@{DEMO_DOMAIN}, tutor001@...) use the same password.")

@@ -6,9 +6,11 @@ Environment variables switch each part to production services; see
 `.env.example` for the full list.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -253,6 +255,10 @@ PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "flutterwave")
 # With no keys the local sandbox (served by this site under /sandbox/) stands in for both gateways.
 PAYMENTS_SANDBOX = envbool("PAYMENTS_SANDBOX", "1" if DEBUG else "0")
 SANDBOX_BASE = SITE_URL.rstrip("/") + "/sandbox"
+# Where the sandbox sends its webhooks, as a merchant sets it on the gateway's dashboard. Empty: the
+# site that asked for the checkout (the sandbox is served by the site itself); a sandbox served on
+# its own (bin/rehearse) is told the site's address.
+SANDBOX_WEBHOOK_URL = os.environ.get("SANDBOX_WEBHOOK_URL", "")
 FLUTTERWAVE = {
     "BASE_URL": os.environ.get("FLUTTERWAVE_BASE_URL", SANDBOX_BASE + "/flutterwave/v3"),
     "SECRET_KEY": os.environ.get("FLUTTERWAVE_SECRET_KEY", "FLWSECK_TEST-sandbox-secret-key-X"),
@@ -387,6 +393,30 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "1")
 
 
+# A production rehearsal (bin/rehearse) runs DEBUG=0 on one machine with the payment and SMS
+# providers faked on loopback: the host:port pairs named here may stand where an https:// address
+# is required. Loopback hosts only, and refused while ALLOWED_HOSTS names any public host.
+REHEARSAL_PROVIDER_HOSTS = envlist("REHEARSAL_PROVIDER_HOSTS")
+
+
+def is_loopback(netloc: str) -> bool:
+    host = urlsplit("//" + netloc).hostname or ""
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def rehearsal_url(url: str) -> bool:
+    """Plain http:// to a loopback host the rehearsal named."""
+    parts = urlsplit(url)
+    return parts.scheme == "http" and parts.netloc in REHEARSAL_PROVIDER_HOSTS and is_loopback(parts.netloc)
+
+
+def secure_url(url: str) -> bool:
+    return url.startswith("https://") or rehearsal_url(url)
+
+
 def production_problems() -> list[str]:
     """What makes these settings unsafe to serve real users with DEBUG off."""
     problems = []
@@ -396,14 +426,34 @@ def production_problems() -> list[str]:
         problems.append("ALLOWED_HOSTS must list the site's host names.")
     if EMAIL_BACKEND_PATH.endswith(("console.EmailBackend", "locmem.EmailBackend")):
         problems.append("EMAIL_BACKEND must send real email (password resets go by email).")
+    if not secure_url(SITE_URL):
+        problems.append("SITE_URL must be the public https:// address.")
+    return problems + rehearsal_problems() + sms_problems() + payment_problems()
+
+
+def rehearsal_problems() -> list[str]:
+    """Loopback providers are for a rehearsal on one machine, never for a site with a public name."""
+    if not REHEARSAL_PROVIDER_HOSTS:
+        return []
+    problems = []
+    if elsewhere := [host for host in REHEARSAL_PROVIDER_HOSTS if not is_loopback(host)]:
+        problems.append(f"REHEARSAL_PROVIDER_HOSTS may name loopback hosts only, not {', '.join(elsewhere)}.")
+    if public := [host for host in ALLOWED_HOSTS if not is_loopback(host)]:
+        problems.append(f"REHEARSAL_PROVIDER_HOSTS is refused while ALLOWED_HOSTS names {', '.join(public)}.")
+    return problems
+
+
+def sms_problems() -> list[str]:
     if SMS_BACKEND.endswith(("ConsoleBackend", "LocmemBackend")):
-        problems.append("SMS_BACKEND must send real SMS (phone verification codes go by SMS).")
+        return ["SMS_BACKEND must send real SMS (phone verification codes go by SMS)."]
+    problems = []
     missing = [name for name, value in SMS_CREDENTIALS.get(SMS_BACKEND_NAME, {}).items() if not value]
     if missing:
         problems.append(f"SMS_BACKEND={SMS_BACKEND_NAME} needs {', '.join(missing)}.")
-    if not SITE_URL.startswith("https://"):
-        problems.append("SITE_URL must be the public https:// address.")
-    return problems + payment_problems()
+    urls = {"termii": TERMII_BASE_URL, "africastalking": AFRICASTALKING_BASE_URL, "twilio": TWILIO_BASE_URL}
+    if SMS_BACKEND_NAME in urls and not secure_url(urls[SMS_BACKEND_NAME]):
+        problems.append(f"{SMS_BACKEND_NAME.upper()}_BASE_URL must be the provider's https:// API.")
+    return problems
 
 
 def payment_problems() -> list[str]:
@@ -416,7 +466,7 @@ def payment_problems() -> list[str]:
         if name.lower() not in in_use:
             continue
         url = conf["BASE_URL"]
-        if "/sandbox/" in url or not url.startswith("https://"):
+        if not (rehearsal_url(url) or (url.startswith("https://") and "/sandbox/" not in url)):
             problems.append(f"{name}_BASE_URL must be the gateway's https:// API, not the sandbox.")
         if "sandbox" in conf["SECRET_KEY"] or not conf["SECRET_KEY"]:
             problems.append(f"{name}_SECRET_KEY must be set to the gateway's secret key.")

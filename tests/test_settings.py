@@ -126,3 +126,80 @@ async def test_redis_url_switches_the_channel_layer_and_it_delivers():
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "test.message", "text": "hello"})
     assert (await layer.receive(channel))["text"] == "hello"
+
+
+# A production rehearsal: DEBUG=0 on one machine, the providers faked on loopback ports it names.
+REHEARSAL = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 60,
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "SITE_URL": "http://127.0.0.1:5000",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+    "SMS_BACKEND": "termii",
+    "TERMII_API_KEY": "test-key",
+    "TERMII_SECRET_KEY": "test-secret",
+    "TERMII_BASE_URL": "http://127.0.0.1:7001",
+    "PAYMENTS_SANDBOX": "0",
+    "FLUTTERWAVE_BASE_URL": "http://127.0.0.1:7000/sandbox/flutterwave/v3",
+    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-rehearsal-key-X",
+    "FLUTTERWAVE_WEBHOOK_HASH": "rehearsal-hash",
+    "REHEARSAL_PROVIDER_HOSTS": "127.0.0.1:5000,127.0.0.1:7000,127.0.0.1:7001",
+}
+
+
+def test_a_rehearsal_starts_with_its_providers_on_the_loopback_ports_it_names():
+    result = run_settings(REHEARSAL)
+    assert result.returncode == 0, result.stderr
+
+
+def test_loopback_providers_are_refused_without_the_rehearsal_variable():
+    result = run_settings({**REHEARSAL, "REHEARSAL_PROVIDER_HOSTS": ""})
+    assert result.returncode != 0
+    assert "SITE_URL must be the public https:// address." in result.stderr
+    assert "TERMII_BASE_URL must be the provider's https:// API." in result.stderr
+    assert "FLUTTERWAVE_BASE_URL must be the gateway's https:// API, not the sandbox." in result.stderr
+
+
+def test_a_rehearsal_is_refused_while_allowed_hosts_names_a_real_domain():
+    result = run_settings({**REHEARSAL, "ALLOWED_HOSTS": "127.0.0.1,experthive.example.com"})
+    assert result.returncode != 0
+    assert "REHEARSAL_PROVIDER_HOSTS is refused while ALLOWED_HOSTS names experthive.example.com." in result.stderr
+
+
+def test_a_rehearsal_may_name_loopback_hosts_only():
+    hosts = "127.0.0.1:5000,127.0.0.1:7001,10.0.0.5:7000"
+    result = run_settings(
+        {**REHEARSAL, "REHEARSAL_PROVIDER_HOSTS": hosts, "FLUTTERWAVE_BASE_URL": "http://10.0.0.5:7000/v3"}
+    )
+    assert result.returncode != 0
+    assert "REHEARSAL_PROVIDER_HOSTS may name loopback hosts only, not 10.0.0.5:7000." in result.stderr
+    assert "FLUTTERWAVE_BASE_URL must be the gateway's https:// API" in result.stderr
+
+
+def test_a_rehearsal_accepts_plain_http_only_on_the_ports_it_named():
+    result = run_settings({**REHEARSAL, "TERMII_BASE_URL": "http://127.0.0.1:7999"})
+    assert result.returncode != 0
+    assert "TERMII_BASE_URL must be the provider's https:// API." in result.stderr
+
+
+def test_a_rehearsal_still_refuses_the_console_sms_backend_and_the_sandbox_routes():
+    result = run_settings({**REHEARSAL, "SMS_BACKEND": "console", "PAYMENTS_SANDBOX": "1"})
+    assert result.returncode != 0
+    assert "SMS_BACKEND must send real SMS" in result.stderr
+    assert "PAYMENTS_SANDBOX must be 0" in result.stderr
+
+
+def test_production_refuses_an_sms_provider_over_plain_http():
+    result = run_settings(
+        {
+            **REHEARSAL,
+            "REHEARSAL_PROVIDER_HOSTS": "",
+            "ALLOWED_HOSTS": "example.com",
+            "SITE_URL": "https://example.com",
+            "TERMII_BASE_URL": "http://api.ng.termii.com",
+            **REAL_GATEWAY,
+        }
+    )
+    assert result.returncode != 0
+    assert "TERMII_BASE_URL must be the provider's https:// API." in result.stderr
+    assert "SITE_URL" not in result.stderr

@@ -16,6 +16,8 @@ FEE_BPS = {"flutterwave": 140, "paystack": 150}  # 1.4% / 1.5% local card fees, 
 
 def webhook_url(request, gateway: str) -> str:
     """The site's webhook endpoint, as a merchant would set it on the gateway's dashboard."""
+    if settings.SANDBOX_WEBHOOK_URL:
+        return settings.SANDBOX_WEBHOOK_URL.replace("{gateway}", gateway)
     return request.build_absolute_uri(reverse("payment_webhook", args=[gateway]))
 
 

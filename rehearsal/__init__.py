@@ -1,0 +1,1 @@
+"""The production rehearsal (`bin/rehearse`): every Procfile process as deployed, on one machine."""

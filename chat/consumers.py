@@ -143,7 +143,7 @@ class ChatConsumer(LiveConsumer):
 
     async def group_event(self, event: dict[str, Any]) -> None:
         assert self.conversation is not None
-        await self.layer_call(self.channel_layer.group_send, conversation_group(self.conversation.pk), event)
+        await self.layer_call("group_send", conversation_group(self.conversation.pk), event)
 
     # --- Events from the group -----------------------------------------------------------------
     async def chat_message(self, event) -> None:

@@ -6,6 +6,7 @@ the access decision and every write stay in the apps' access helpers and service
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import random
@@ -14,8 +15,14 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
+
+from core.realtime import layer_failed, layer_resting
+from core.redis_errors import describe
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +63,24 @@ class FrameBudget:
         return True
 
 
+# A socket opened without the channel layer (Redis away, or its TLS refused) closes after this long
+# with 1012 (come back), so that its client reconnects to live updates once the layer is back.
+DEGRADED_SOCKET_SECONDS = 120
+
+
+async def open_channel(alias: str) -> tuple[Any, str]:
+    """The channel layer and a new channel on it for one socket; (None, "") when the layer is not
+    configured or cannot give one now."""
+    layer = get_channel_layer(alias)
+    if layer is None or layer_resting(layer):
+        return None, ""
+    try:
+        return layer, await layer.new_channel()
+    except Exception as exc:
+        layer_failed(layer, exc, f"sockets open without it and reconnect within {DEGRADED_SOCKET_SECONDS:g} s")
+        return None, ""
+
+
 class LiveConsumer(AsyncJsonWebsocketConsumer):
     """Authenticated JSON socket with heartbeats, frame checks and a graceful close."""
 
@@ -63,13 +88,27 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def __call__(self, scope, receive, send):
         try:
-            await super().__call__(scope, receive, send)
+            await self.serve(scope, receive, send)
         except asyncio.CancelledError:
             # The server is shutting down: tell the client to come back, rather than just vanish.
             if getattr(self, "opened", False):
                 with contextlib.suppress(Exception):
                     await send({"type": "websocket.close", "code": CLOSE_SERVER_RESTART})
             raise
+
+    async def serve(self, scope, receive, send):
+        """channels' AsyncConsumer.__call__, except that a channel layer that cannot give this socket
+        a channel (Redis away, or its TLS certificate refused) leaves the socket without live pushes
+        instead of failing the handshake with a 500: it opens on the database's state, and closes
+        after a while so that the client reconnects and finds the layer again."""
+        self.scope, self.base_send = scope, send
+        self.channel_layer, self.channel_name = await open_channel(self.channel_layer_alias)
+        self.live = self.channel_layer is not None
+        sources = [receive]
+        if self.channel_layer is not None:
+            sources.append(functools.partial(self.channel_layer.receive, self.channel_name))
+        with contextlib.suppress(StopConsumer):
+            await await_many_dispatch(sources, self.dispatch)
 
     async def connect(self):
         self.opened = False
@@ -84,8 +123,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         self.joined = self.stream_groups()
         for group in self.joined:
-            await self.layer_call(self.channel_layer.group_add, group, self.channel_name)
-        self.opened = True
+            await self.layer_call("group_add", group, self.channel_name)
+        self.opened, self.opened_at = True, time.monotonic()
         self.beat = asyncio.create_task(self.heartbeats())
         await self.opening()
 
@@ -95,16 +134,18 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         self.opened = False
         self.beat.cancel()
         for group in self.joined:
-            await self.layer_call(self.channel_layer.group_discard, group, self.channel_name)
+            await self.layer_call("group_discard", group, self.channel_name)
         await self.closing()
 
-    async def layer_call(self, method, *args) -> None:
+    async def layer_call(self, name: str, *args) -> None:
         """The channel layer only speeds delivery: when Redis is away the socket stays up and the
         heartbeat resync delivers from the database instead."""
+        if self.channel_layer is None:
+            return
         try:
-            await method(*args)
-        except Exception:
-            logger.warning("Channel layer call %s failed", getattr(method, "__name__", method), exc_info=True)
+            await getattr(self.channel_layer, name)(*args)
+        except Exception as exc:
+            logger.warning("Channel layer call %s failed: %s", name, describe(exc), exc_info=True)
 
     # --- What streams fill in -------------------------------------------------------------
     async def authorise(self) -> bool:
@@ -160,6 +201,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         while True:
             # Jittered, so thousands of sockets opened together do not all beat in the same instant.
             await asyncio.sleep(settings.WEBSOCKET_HEARTBEAT_SECONDS * random.uniform(0.8, 1.0))  # noqa: S311
+            if not self.live and time.monotonic() - self.opened_at >= DEGRADED_SOCKET_SECONDS:
+                await self.close(code=CLOSE_SERVER_RESTART)  # come back: the layer may be back too
+                return
             try:
                 await self.send_json(await self.heartbeat())
             except Exception:  # a broken socket ends here; Daphne reports the disconnect
@@ -169,6 +213,10 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
 class PingConsumer(AsyncJsonWebsocketConsumer):
     """Answers "ping" with "pong": lets clients and monitors check the socket path end to end."""
+
+    # An alias with no configuration: no channel layer, which the answer does not need, so Redis
+    # being away cannot fail it.
+    channel_layer_alias = "none"
 
     async def receive_json(self, content, **kwargs):
         if content.get("type") == "ping":

@@ -6,13 +6,40 @@ is lost (Redis down, a process restarting) is recovered by the client's resume.
 """
 
 import logging
+import time
+import weakref
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
+from core.redis_errors import describe, tls_hint
+
 logger = logging.getLogger(__name__)
+
+# After the channel layer fails it is left alone for this long: sockets open without it and
+# broadcasts are skipped (clients catch up from the database) instead of each one waiting on
+# Redis again and logging the same failure again.
+LAYER_RETRY_SECONDS = 10
+_layer_down_until: "weakref.WeakKeyDictionary[Any, float]" = weakref.WeakKeyDictionary()
+
+
+def layer_resting(layer: Any) -> bool:
+    return time.monotonic() < _layer_down_until.get(layer, 0.0)
+
+
+def layer_failed(layer: Any, exc: Exception, consequence: str) -> None:
+    """Rest the layer and say why, once per rest: a refused TLS certificate is an error (a setting to
+    change), Redis away a warning (it comes back)."""
+    _layer_down_until[layer] = time.monotonic() + LAYER_RETRY_SECONDS
+    logger.log(
+        logging.ERROR if tls_hint(exc) else logging.WARNING,
+        "Channel layer unavailable: %s; live updates are off for %d s, clients catch up from the database. %s",
+        consequence,
+        LAYER_RETRY_SECONDS,
+        describe(exc),
+    )
 
 
 def question_group(question_id: int) -> str:
@@ -48,12 +75,12 @@ def broadcast(group: str, event: dict[str, Any]) -> None:
 
 def broadcast_all(sends: list[tuple[str, dict[str, Any]]]) -> None:
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or layer_resting(layer):
         return
     try:
         async_to_sync(_send_all)(layer, sends)
-    except Exception:  # a broken layer must not undo or fail a committed write
-        logger.warning("Broadcast to %s failed; clients catch up on resume.", [g for g, _ in sends], exc_info=True)
+    except Exception as exc:  # a broken layer must not undo or fail a committed write
+        layer_failed(layer, exc, f"broadcast to {[group for group, _ in sends]} not sent")
 
 
 async def _send_all(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:

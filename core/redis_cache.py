@@ -10,7 +10,8 @@ thread-safe, and the pool hands each caller its own connection.
 
 It also rides out Redis being away (a restart, a failover): a read finds nothing and a write is
 dropped, with a warning, so sessions fall back to the database and cached pages are rebuilt,
-instead of every page failing until Redis is back.
+instead of every page failing until Redis is back. A TLS Redis whose certificate is refused counts as
+away too, logged as an error that names the setting to change (core/redis_errors.py).
 """
 
 import functools
@@ -22,6 +23,8 @@ import redis
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 from django.utils.functional import cached_property
+
+from core.redis_errors import describe, tls_hint
 
 logger = logging.getLogger(__name__)
 _clients: dict[str, "SharedClient"] = {}
@@ -37,7 +40,9 @@ def _without_redis(fallback):
             try:
                 return method(self, *args, **kwargs)
             except (redis.ConnectionError, redis.TimeoutError) as exc:
-                logger.warning("Cache %s skipped: Redis is unavailable (%s).", method.__name__, exc)
+                # A refused TLS certificate is an error to fix, not an outage to wait out.
+                level = logging.ERROR if tls_hint(exc) else logging.WARNING
+                logger.log(level, "Cache %s skipped: Redis is unavailable (%s)", method.__name__, describe(exc))
                 return args[-1] if fallback is _DEFAULT else fallback
 
         return call

@@ -111,7 +111,8 @@ TEMPLATES = [
 # SQLite by default; DATABASE_URL (postgres://...) switches to PostgreSQL.
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"])}
-    if envbool("DATABASE_POOL", "1"):
+    # Only PostgreSQL has a pool option: SQLite and MySQL refuse it at the first query.
+    if DATABASES["default"]["ENGINE"].endswith((".postgresql", ".postgis")) and envbool("DATABASE_POOL", "1"):
         # psycopg 3's pool replaces persistent connections (CONN_MAX_AGE must be 0).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -139,16 +140,44 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
-if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
-    # Every page reads the session: from Redis, with the database behind it so a flush logs no one out.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-    CHANNEL_LAYERS = {
+
+
+def redis_options(url: str) -> dict[str, object]:
+    """redis-py's connection options, the same for the cache (and so the sessions and the chat's rate
+    counts) and the channel layer. A connection that gets no answer, TLS handshake included, gives up
+    after 5 s: a wrong address fails a request or a socket's handshake fast instead of hanging it.
+    A rediss:// certificate is checked against the system's CAs (or REDIS_TLS_CA_FILE) unless
+    REDIS_TLS_VERIFY=0, which Heroku Redis needs: its certificate is self-signed. Options written
+    in the URL itself (?ssl_cert_reqs=none) take precedence over these."""
+    options: dict[str, object] = {"socket_connect_timeout": 5}
+    if not url.startswith("rediss://"):
+        return options
+    if not envbool("REDIS_TLS_VERIFY", "1"):
+        return {**options, "ssl_cert_reqs": "none"}
+    ca_file = os.environ.get("REDIS_TLS_CA_FILE", "")
+    return {**options, "ssl_cert_reqs": "required", **({"ssl_ca_certs": ca_file} if ca_file else {})}
+
+
+def redis_caches(url: str) -> dict:
+    return {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": url, "OPTIONS": redis_options(url)}}
+
+
+def redis_channel_layers(url: str) -> dict:
+    # channels_redis hands a host dict's other keys to redis-py's ConnectionPool.from_url.
+    host = {"address": url, **redis_options(url)}
+    return {
         "default": {
             "BACKEND": os.environ.get("CHANNEL_LAYER_BACKEND", "channels_redis.pubsub.RedisPubSubChannelLayer"),
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")},
+            "CONFIG": {"hosts": [host], "prefix": os.environ.get("CHANNEL_LAYER_PREFIX", "asgi")},
         }
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
+    # Every page reads the session: from Redis, with the database behind it so a flush logs no one out.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    CHANNEL_LAYERS = redis_channel_layers(REDIS_URL)
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

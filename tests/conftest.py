@@ -22,6 +22,7 @@ from notifications import sms
 from payments import services as payment_services
 from payments.gateways import base as gateway_base
 from questions import services as question_services
+from tests import tls_redis as tls_redis_server
 from tests.live_daphne import SpawnedDaphne, make_application
 from tests.sandbox import InProcessTransport, pay_in_sandbox
 
@@ -204,6 +205,24 @@ def delivered(funded, bola):
 @pytest.fixture
 def completed(delivered, ada):
     return payment_services.approve_and_release(engagement=delivered, by=ada)
+
+
+# --- Redis over TLS ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tls_redis(tmp_path_factory):
+    """A Redis that speaks only TLS with a self-signed certificate, as Heroku Redis does; one per test
+    process (each xdist worker has its own port and folder)."""
+    if missing := tls_redis_server.missing_tools():
+        message = f"{' and '.join(missing)} not found: install redis-server (built with TLS) and openssl."
+        if os.environ.get("CI"):
+            pytest.fail(message)  # CI must never pass by skipping the TLS tests
+        pytest.skip(message)
+    process, server = tls_redis_server.start(tmp_path_factory.mktemp("tls-redis"))
+    yield server
+    process.terminate()
+    process.wait(10)
 
 
 # --- Browser -----------------------------------------------------------------

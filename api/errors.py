@@ -9,6 +9,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from core.uploads import STORAGE_UNAVAILABLE_CODE, StorageUnavailable
+
 CODES_BY_STATUS = {
     400: "bad_request",
     401: "unauthenticated",
@@ -19,7 +21,8 @@ CODES_BY_STATUS = {
     429: "throttled",
 }
 # Service error codes with an HTTP status of their own (any other refusal is a 400).
-STATUS_BY_CODE = {"rate_limited": 429}
+STATUS_BY_CODE = {"rate_limited": 429, STORAGE_UNAVAILABLE_CODE: 503}
+RETRY_AFTER_SECONDS = {503: 60}
 CHECK_FIELDS = "Some fields need attention."
 # The parameter names our endpoints give their JSON or query schema; not part of a field's name.
 SCHEMA_PARAMS = {"payload", "filters"}
@@ -71,12 +74,19 @@ def from_ninja(exc: NinjaValidationError) -> dict[str, Any]:
 
 def install(api: NinjaAPI) -> None:
     def answer(request: HttpRequest, body: dict[str, Any], status: int) -> HttpResponse:
-        return api.create_response(request, body, status=status)
+        response = api.create_response(request, body, status=status)
+        if status in RETRY_AFTER_SECONDS:
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS[status])
+        return response
 
     @api.exception_handler(DjangoValidationError)
     def invalid(request, exc):
         body = from_django(exc)
         return answer(request, body, STATUS_BY_CODE.get(body["error"]["code"], 400))
+
+    @api.exception_handler(StorageUnavailable)
+    def storage_unavailable(request, exc):
+        return answer(request, error_body(STORAGE_UNAVAILABLE_CODE, str(exc)), 503)
 
     @api.exception_handler(NinjaValidationError)
     def malformed(request, exc):

@@ -88,6 +88,8 @@ class Error(Schema):
 
 ERRORS = {400: Error, 401: Error, 403: Error, 404: Error, 422: Error}
 RATE_LIMITED = {**ERRORS, 429: Error}
+# Endpoints that store or fetch files: 503 storage_unavailable when the storage does not answer.
+FILE_ERRORS = {**ERRORS, 503: Error}
 
 
 # --- Accounts and tokens ------------------------------------------------------------------------

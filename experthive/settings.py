@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "web.middleware.StorageUnavailableMiddleware",
     # Axes goes last so it sees the authenticated user and can answer a lockout.
     "axes.middleware.AxesMiddleware",
 ]
@@ -377,8 +378,55 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+
+
+def object_storage(
+    *, bucket: str, endpoint_url: str = "", region: str = "", access_key: str = "", secret_key: str = "", **more
+) -> dict:
+    """Uploaded files in an S3-compatible bucket (AWS S3, Cloudflare R2, DigitalOcean Spaces,
+    Backblaze B2, MinIO). Objects stay private: no ACL is sent (they inherit the bucket's private
+    default; ACL-less stores such as R2 reject ACL headers), any URL the backend could make is
+    signed, and the site never hands one out: downloads stream through the views after the access
+    check (docs/decisions/0010-uploads-in-object-storage.md)."""
+    from botocore.config import Config
+
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": endpoint_url or None,
+        "region_name": region or None,
+        "access_key": access_key or None,
+        "secret_key": secret_key or None,
+        "default_acl": None,
+        "querystring_auth": True,
+        "querystring_expire": 300,
+        # Stored names are random, so no existence check (a request) before each save.
+        "file_overwrite": True,
+        # A download is read into memory up to 2 MB, past that into a temporary file.
+        "max_memory_size": 2 * 1024 * 1024,
+        # An outage answers in seconds ("try again"), not after a minute of retries.
+        "client_config": Config(connect_timeout=5, read_timeout=30, retries={"max_attempts": 2, "mode": "standard"}),
+        **more,
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
+# With a bucket named, every upload goes to object storage; otherwise to MEDIA_ROOT on this disk,
+# which only suits one machine (a second web process, or a Heroku restart, would not have them).
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    uploads_storage = object_storage(
+        bucket=AWS_STORAGE_BUCKET_NAME,
+        endpoint_url=os.environ.get("AWS_S3_ENDPOINT_URL", ""),
+        region=os.environ.get("AWS_S3_REGION_NAME", ""),
+        access_key=os.environ.get("AWS_ACCESS_KEY_ID", ""),
+        secret_key=os.environ.get("AWS_SECRET_ACCESS_KEY", ""),
+        addressing_style=os.environ.get("AWS_S3_ADDRESSING_STYLE") or None,
+        location=os.environ.get("AWS_LOCATION", ""),
+    )
+else:
+    uploads_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": uploads_storage,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -24,6 +24,7 @@ from payments.gateways import base as gateway_base
 from questions import services as question_services
 from tests import tls_redis as tls_redis_server
 from tests.live_daphne import SpawnedDaphne, make_application
+from tests.object_storage import S3Server, free_port, start_server, stop_server
 from tests.sandbox import InProcessTransport, pay_in_sandbox
 
 PASSWORD = "correct-horse-battery-9"
@@ -223,6 +224,39 @@ def tls_redis(tmp_path_factory):
     yield server
     process.terminate()
     process.wait(10)
+
+
+# --- Object storage ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """A real S3-compatible HTTP server (moto's), started once per test process."""
+    server = start_server()
+    yield server
+    stop_server(server)
+
+
+@pytest.fixture
+def object_storage(settings, s3_server) -> S3Server:
+    """Uploads go to an empty bucket of this test's own, as in production with a bucket set.
+    Ask for it before the fixtures that upload (question, delivered, ...)."""
+    server = s3_server.new_bucket()
+    settings.STORAGES = {**settings.STORAGES, "default": server.storage()}
+    return server
+
+
+@pytest.fixture
+def storage_outage(settings, object_storage):
+    """Call it to make the bucket unreachable (its endpoint a port nothing listens on); call the
+    result to bring it back. Files stored before stay where they are."""
+
+    def start():
+        settings.STORAGES = {**settings.STORAGES, "default": object_storage.storage(endpoint_url=dead)}
+        return lambda: setattr(settings, "STORAGES", {**settings.STORAGES, "default": object_storage.storage()})
+
+    dead = f"http://127.0.0.1:{free_port()}"
+    return start
 
 
 # --- Browser -----------------------------------------------------------------

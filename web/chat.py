@@ -3,14 +3,14 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from chat import access, services
 from chat.masking import NOTICE
 from chat.models import Conversation, Message, Participant
-from web.forms import add_service_errors
+from core.uploads import file_response
+from web.forms import add_service_errors, status_for
 from web.forms.chat import MessageForm
 
 PAGE = 50
@@ -41,7 +41,7 @@ def _page(request, conversation: Conversation, form: MessageForm | None = None):
     if shown and access.can_write(request.user, conversation) and before is None:
         services.mark_read(conversation=conversation, by=request.user, seq=shown[-1].seq)
     context = _context(request, conversation, shown, form=form)
-    return render(request, "chat/conversation.html", context, status=400 if form is not None else 200)
+    return render(request, "chat/conversation.html", context, status=status_for(form) if form is not None else 200)
 
 
 def _context(request, conversation: Conversation, shown: list[Message], *, form) -> dict:
@@ -93,10 +93,7 @@ def send(request, pk):
 
 @login_required
 def download_file(request, pk):
-    file = access.get_file_for(request.user, pk)
-    return FileResponse(
-        file.file.open("rb"), as_attachment=True, filename=file.original_name, content_type=file.content_type
-    )
+    return file_response(access.get_file_for(request.user, pk))
 
 
 def _int(value) -> int | None:

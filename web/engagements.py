@@ -1,16 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.uploads import file_response
 from engagements import services
 from engagements.access import get_delivery_file_for, get_engagement_for
 from engagements.models import Engagement
 from payments import selectors as payment_selectors
 from payments import services as payment_services
-from web.forms import add_service_errors
+from web.forms import add_service_errors, status_for
 from web.forms.engagements import DeliveryForm, ReasonForm
 
 
@@ -50,7 +50,7 @@ def engagement_detail(request, pk, forms=None):
         "money": payment_selectors.engagement_money(engagement),
         "can_dispute": (is_student or is_tutor) and engagement.status in (Status.IN_PROGRESS, Status.DELIVERED),
     }
-    status = 400 if any(form.errors for form in forms.values()) else 200
+    status = max((status_for(form) for form in forms.values()), default=200)
     return render(request, "engagements/engagement_detail.html", context, status=status)
 
 
@@ -150,7 +150,4 @@ def cancel(request, pk):
 
 @login_required
 def download_delivery_file(request, pk):
-    file = get_delivery_file_for(request.user, pk)
-    return FileResponse(
-        file.file.open("rb"), as_attachment=True, filename=file.original_name, content_type=file.content_type
-    )
+    return file_response(get_delivery_file_for(request.user, pk))

@@ -2,7 +2,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
@@ -11,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from bidding.access import BID_SORTS, bids_visible_to
 from bidding.models import Bid
 from core.money import major_text, to_minor
+from core.uploads import file_response
 from questions import feed_cache, services
 from questions.access import can_see_attachments, get_attachment_for, get_own_question, get_question_for
 from questions.feed import FeedFilters, open_questions, page
@@ -99,13 +99,7 @@ def attach_files(request, pk):
 
 @login_required
 def download_attachment(request, pk):
-    attachment = get_attachment_for(request.user, pk)
-    return FileResponse(
-        attachment.file.open("rb"),
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
+    return file_response(get_attachment_for(request.user, pk))
 
 
 @login_required

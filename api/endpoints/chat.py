@@ -3,7 +3,7 @@ posting, read marks and files. The same access helpers and services as the socke
 
 import uuid
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from ninja import Query, Router, Status
 
 from api import present
@@ -12,6 +12,7 @@ from api.auth import caller
 from api.pagination import paginate_by
 from chat import access, services
 from chat.models import Conversation, Message, Participant
+from core.uploads import file_response
 
 router = Router(tags=["chat"])
 
@@ -90,10 +91,8 @@ def mark_read(request: HttpRequest, payload: s.ReadIn, conversation_id: int = s.
     return s.ReadOut(last_read_seq=seq)
 
 
-@router.get("/chat-files/{chat_file_id}", response={200: bytes, **s.ERRORS})
+@router.get("/chat-files/{chat_file_id}", response={200: bytes, **s.FILE_ERRORS})
 def download_chat_file(request: HttpRequest, chat_file_id: int = s.object_id("file")):
     """A file sent in a conversation, as a download: only for the two people in it and staff."""
     item = access.get_file_for(caller(request), chat_file_id)
-    return FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
-    )
+    return file_response(item)

@@ -2,7 +2,7 @@
 cancel, and the student's review at the end."""
 
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from ninja import Body, File, Form, Query, Router, Status, UploadedFile
 
 from api import present
@@ -10,6 +10,7 @@ from api import schemas as s
 from api.auth import caller
 from api.errors import on_field
 from api.pagination import paginate
+from core.uploads import file_response
 from engagements import services
 from engagements.access import get_delivery_file_for, get_engagement_for
 from engagements.models import Engagement
@@ -54,7 +55,7 @@ def read_engagement(request: HttpRequest, engagement_id: int = s.object_id("enga
     return _detail(request, engagement_id)
 
 
-@router.post("/engagements/{engagement_id}/deliver", response={201: s.EngagementDetailOut, **s.ERRORS})
+@router.post("/engagements/{engagement_id}/deliver", response={201: s.EngagementDetailOut, **s.FILE_ERRORS})
 def deliver_work(
     request: HttpRequest,
     message: s.DeliveryText = NO_MESSAGE,
@@ -119,10 +120,8 @@ def review_engagement(request: HttpRequest, payload: s.ReviewIn, engagement_id: 
     )
 
 
-@router.get("/delivery-files/{file_id}", url_name="delivery_file_download", response={200: bytes, **s.ERRORS})
+@router.get("/delivery-files/{file_id}", url_name="delivery_file_download", response={200: bytes, **s.FILE_ERRORS})
 def download_delivery_file(request: HttpRequest, file_id: int = s.object_id("file")):
     """A delivered file, as a download: only for the engagement's student, its tutor and staff."""
     item = get_delivery_file_for(caller(request), file_id)
-    return FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
-    )
+    return file_response(item)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from ninja import Body, File, Query, Router, Status, UploadedFile
 
 from api import present
@@ -11,6 +11,7 @@ from api.auth import caller
 from api.errors import on_field
 from api.pagination import paginate
 from catalog.models import Level, Subject
+from core.uploads import file_response
 from questions import services
 from questions.access import can_see_attachments, get_attachment_for, get_own_question, get_question_for
 from questions.feed import FeedFilters, open_questions
@@ -120,7 +121,7 @@ def cancel_question(
     return _detail(get_question_for(caller(request), question_id), request)
 
 
-@router.post("/questions/{question_id}/attachments", response={201: s.QuestionDetailOut, **s.ERRORS})
+@router.post("/questions/{question_id}/attachments", response={201: s.QuestionDetailOut, **s.FILE_ERRORS})
 def attach_files(request: HttpRequest, files: File[list[UploadedFile]], question_id: int = s.object_id("question")):
     """Attach files (multipart, field `files`): PDF, Word (.docx) or images, checked by content."""
     question = get_own_question(caller(request), question_id)
@@ -133,10 +134,8 @@ def attach_files(request: HttpRequest, files: File[list[UploadedFile]], question
     return Status(201, _detail(question, request))
 
 
-@router.get("/attachments/{attachment_id}", url_name="attachment_download", response={200: bytes, **s.ERRORS})
+@router.get("/attachments/{attachment_id}", url_name="attachment_download", response={200: bytes, **s.FILE_ERRORS})
 def download_attachment(request: HttpRequest, attachment_id: int = s.object_id("attachment")):
     """The file itself, as a download: only for the student, the tutors who bid, and staff."""
     item = get_attachment_for(caller(request), attachment_id)
-    return FileResponse(
-        item.file.open("rb"), as_attachment=True, filename=item.original_name, content_type=item.content_type
-    )
+    return file_response(item)

@@ -4,6 +4,8 @@ from django import forms
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from core.uploads import STORAGE_UNAVAILABLE_CODE
+
 
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
@@ -56,14 +58,18 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def add_service_errors(form: forms.Form, error, *, unnamed_to: str | None = None) -> None:
-    """Show a service's ValidationError on the form: per field where it names one."""
+    """Show a service's ValidationError on the form: per field where it names one (codes kept)."""
     if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
     else:
-        form.add_error(unnamed_to, error.messages)
+        form.add_error(unnamed_to, error.error_list)
 
 
 def status_for(form: forms.Form) -> int:
-    """400 for a form sent back with errors, so clients and tests can tell."""
-    return 400 if form.is_bound and form.errors else 200
+    """400 for a form sent back with errors, so clients and tests can tell; 503 when the files
+    could not be stored (the same form, sent again later, will do)."""
+    if not (form.is_bound and form.errors):
+        return 200
+    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+    return 503 if STORAGE_UNAVAILABLE_CODE in codes else 400

@@ -39,7 +39,7 @@ class Turn:
     wait: float  # seconds until the job is worth looking at again
 
 
-def run_if_due(name: str, interval: float, job: Callable[[], None]) -> Turn:
+def run_if_due(name: str, interval: float, job: Callable[[], object]) -> Turn:
     """Run `job` if no clock started it in the last `interval` seconds and none is running it now."""
     with job_lock(name) as held:
         if not held:
@@ -57,7 +57,7 @@ def run_if_due(name: str, interval: float, job: Callable[[], None]) -> Turn:
             finish(run, ok=False, error=f"{type(exc).__name__}: {exc}")
             return Turn(FAILED, interval)
         finish(run, ok=True)
-        logger.info("Clock job %s took %.1f s.", name, (run.finished_at - run.started_at).total_seconds())
+        logger.info("Clock job %s took %.1f s.", name, (timezone.now() - run.started_at).total_seconds())
         return Turn(RAN, interval)
 
 

@@ -236,10 +236,13 @@ def test_two_clock_processes_started_together_run_each_job_once():
     env = {**os.environ, **env, "TASKS_BACKEND": "immediate", "SMS_BACKEND": "locmem", "DEBUG": "1"}
     command = [sys.executable, str(django_settings.BASE_DIR / "manage.py"), "run_clock", "--once"]
 
-    clocks = [subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) for _ in "ab"]
+    clocks = [
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603 (our manage.py)
+        for _ in "ab"
+    ]
     errors = [clock.communicate(timeout=120)[1] for clock in clocks]
 
     assert [clock.returncode for clock in clocks] == [0, 0], errors
     runs = sorted(ClockRun.objects.values_list("job", flat=True))
     assert runs == sorted(django_settings.CLOCK_JOBS)
-    assert len({host for host in ClockRun.objects.values_list("host", flat=True)}) in (1, 2)
+    assert all(run.ok for run in ClockRun.objects.all())

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 RAN, FAILED, NOT_DUE, BUSY = "ran", "failed", "not due", "busy"
 # How soon a clock looks again at a job another clock is running.
 BUSY_RETRY_SECONDS = 15.0
+KEEP_RUNS = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ def run_if_due(name: str, interval: float, job: Callable[[], object]) -> Turn:
         if last is not None and last > now - timedelta(seconds=interval):
             return Turn(NOT_DUE, (last + timedelta(seconds=interval) - now).total_seconds())
         run = ClockRun.objects.create(job=name, started_at=now, host=this_process())
+        ClockRun.objects.filter(job=name, started_at__lt=now - KEEP_RUNS).delete()
         try:
             job()
         except Exception as exc:

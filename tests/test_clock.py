@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -98,6 +98,28 @@ def test_a_failing_job_is_recorded_and_retried_at_the_next_interval():
     ClockRun.objects.update(started_at=timezone.now() - timedelta(seconds=301))
     assert run_if_due("reconcile", 300, lambda: None).outcome == RAN
     assert list(ClockRun.objects.filter(job="reconcile").values_list("ok", flat=True)) == [True, False]
+
+
+def test_runs_older_than_thirty_days_are_let_go():
+    ClockRun.objects.create(
+        job="tidy_up", started_at=timezone.now() - timedelta(days=31), host="clock.1 pid 4", ok=True
+    )
+
+    run_if_due("tidy_up", 60, lambda: None)
+
+    assert ClockRun.objects.filter(job="tidy_up").count() == 1
+
+
+def test_a_clock_that_cannot_reach_the_database_logs_it_and_keeps_going(monkeypatch, caplog):
+    def unreachable(*args):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr("experthive.management.commands.run_clock.run_if_due", unreachable)
+
+    turn = Command(stdout=io.StringIO()).turn("process_deadlines", 300)
+
+    assert (turn.outcome, turn.wait) == (FAILED, 15)
+    assert "Clock job process_deadlines not started" in caplog.text
 
 
 def test_a_run_left_unfinished_by_a_dead_clock_does_not_stop_the_job_for_ever():

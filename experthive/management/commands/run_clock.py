@@ -10,6 +10,7 @@ Several clocks may run at once (a deploy overlaps the old clock dyno with the ne
 still runs once per interval, as experthive/clock.py explains. Every run is a `ClockRun` row.
 """
 
+import logging
 import signal
 import threading
 import time
@@ -20,7 +21,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from experthive.clock import Turn, run_if_due
+from experthive.clock import BUSY_RETRY_SECONDS, FAILED, Turn, run_if_due
+
+logger = logging.getLogger(__name__)
 
 SHORTEST_WAIT = 0.2  # seconds: how often a clock may look again at its jobs
 
@@ -57,4 +60,9 @@ class Command(BaseCommand):
             stop.wait(timeout=max(SHORTEST_WAIT, min(next_checks.values()) - time.monotonic()))
 
     def turn(self, name: str, interval: float) -> Turn:
-        return run_if_due(name, interval, lambda: call_command(name, stdout=self.stdout))
+        try:
+            return run_if_due(name, interval, lambda: call_command(name, stdout=self.stdout))
+        except Exception:  # the database (its lock, its record) is away: the clock keeps going
+            logger.exception("Clock job %s not started: its lock or its record could not be read.", name)
+            close_old_connections()
+            return Turn(FAILED, min(interval, BUSY_RETRY_SECONDS))

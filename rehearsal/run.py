@@ -105,7 +105,7 @@ class Rehearsal:
 
     def object_storage(self) -> None:
         port = self.ports["s3"]
-        self.processes.start("s3", [str(Path(PYTHON).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(port)], dict(os.environ))
+        self.processes.start("s3", [PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], dict(os.environ))
         if not wait_until(lambda: http_status(f"http://127.0.0.1:{port}/moto-api/") < 500, seconds=20):
             raise Stop("moto's S3 server did not start:\n" + self.processes.log("s3")[-2000:])
         self.s3_client().create_bucket(Bucket="experthive-rehearsal")

@@ -15,6 +15,7 @@ from web import (
     payments,
     phone,
     questions,
+    readiness,
     recommendations,
     reviews,
     staff,
@@ -25,6 +26,7 @@ from web import (
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", home.healthz, name="healthz"),
+    path("readyz", readiness.readyz, name="readyz"),
     # Accounts
     path("signup/", accounts.signup_choice, name="signup"),
     path("signup/student/", accounts.signup, {"role": User.Role.STUDENT}, name="signup_student"),

@@ -91,6 +91,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "experthive.urls"
 WSGI_APPLICATION = "experthive.wsgi.application"
 ASGI_APPLICATION = "experthive.asgi.application"
+# Threads per web process that run HTTP requests through the WSGI handler (experthive/asgi.py).
+WEB_THREADS = envint("WEB_THREADS", "4")
 
 TEMPLATES = [
     {

@@ -1,4 +1,4 @@
-"""WSGI entry point, for tools that want one; the site is served over ASGI by Daphne."""
+"""WSGI entry point. The web process (experthive/asgi.py) answers HTTP through this same handler."""
 
 import os
 

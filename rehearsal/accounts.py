@@ -22,11 +22,19 @@ def main() -> None:
     password = sys.argv[1]
     maths, level = Subject.objects.get(slug="mathematics"), Level.objects.get(slug="sss-3")
     ada = services.register_user(
-        email="ada@rehearsal.test", full_name="Ada Okonkwo", password=password, role=User.Role.STUDENT, phone="+2348031234567"
+        email="ada@rehearsal.test",
+        full_name="Ada Okonkwo",
+        password=password,
+        role=User.Role.STUDENT,
+        phone="+2348031234567",
     )
     services.update_student_profile(user=ada, full_name=ada.full_name, phone=ada.phone, level=level)
     bola = services.register_user(
-        email="bola@rehearsal.test", full_name="Bola Adeyemi", password=password, role=User.Role.TUTOR, phone="+2348051234567"
+        email="bola@rehearsal.test",
+        full_name="Bola Adeyemi",
+        password=password,
+        role=User.Role.TUTOR,
+        phone="+2348051234567",
     )
     services.update_tutor_profile(
         user=bola, full_name=bola.full_name, phone=bola.phone, headline="Maths teacher", bio="WAEC maths.",

@@ -87,7 +87,9 @@ class Journey:
         expect(page.get_by_text("Paid — held in escrow.", exact=False).first).to_be_visible()
         assert page.url.startswith(self.web2), f"the provider sent the student elsewhere: {page.url}"
         self.engagement_path = page.url.removeprefix(self.web2).split("?")[0]
-        return "the student accepts on web.2, pays on the provider's hosted checkout, comes back to web.2: held in escrow"
+        return (
+            "the student accepts on web.2, pays on the provider's hosted checkout, comes back to web.2: held in escrow"
+        )
 
     def chat(self) -> str:
         student, tutor = self.student, self.tutor

@@ -1,6 +1,7 @@
 """Starting and stopping the rehearsal's processes, each in its own process group so that
 stopping one stops everything it started (honcho's children, a server's workers)."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -21,7 +22,13 @@ class Processes:
     def start(self, name: str, argv: list[str], env: dict[str, str], cwd: Path | None = None) -> subprocess.Popen:
         log = (self.workdir / f"{name}.log").open("ab")
         process = subprocess.Popen(
-            argv, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            argv,
+            env=env,
+            cwd=cwd,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         self.running[name] = process
         with self.pidfile.open("a") as pids:
@@ -53,10 +60,8 @@ class Processes:
 
 
 def signal_group(pid: int, signum: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signum)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -97,7 +102,7 @@ def wait_until(check: Callable[[], bool], *, seconds: float, every: float = 0.25
 
 def http_status(url: str, timeout: float = 5) -> int:
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - loopback URLs we built
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status
     except urllib.error.HTTPError as error:
         return error.code

@@ -20,19 +20,30 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+import urllib.error
 import urllib.request
+from functools import partial
 from pathlib import Path
 
 from rehearsal import clock
-from rehearsal.processes import Processes, free_port, free_port_pair, http_status, wait_until
+from rehearsal.processes import Processes, free_port, free_port_pair, http_status, signal_group, wait_until
 from rehearsal.report import Report, fail_loudly
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SANDBOX_HOST = "127.0.0.2"
-CLOCK_SECONDS = {"DEADLINES": 15, "RECONCILE": 15, "NOTIFICATIONS": 15, "RECOMMENDATIONS": 20}
+CLOCK_SECONDS = {"DEADLINES": 10, "RECONCILE": 10, "NOTIFICATIONS": 10, "RECOMMENDATIONS": 15}
 # The settings a developer's shell may carry that must not leak into production processes.
-DEVELOPMENT_VARIABLES = ("DEBUG", "DATABASE_URL", "REDIS_URL", "PAYMENTS_SANDBOX", "TASKS_BACKEND", "SQLITE_PATH", "PORT")
+DEVELOPMENT_VARIABLES = (
+    "DEBUG",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PAYMENTS_SANDBOX",
+    "TASKS_BACKEND",
+    "SQLITE_PATH",
+    "PORT",
+)
 
 
 class Stop(Exception):
@@ -44,7 +55,9 @@ class Rehearsal:
         self.workdir, self.database, self.report = workdir, database, report
         self.processes = Processes(workdir)
         self.pg = os.environ.get("REHEARSAL_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-        self.secret = {name: secrets.token_urlsafe(24) for name in ("redis", "flw", "hash", "termii", "termii_sig", "s3")}
+        self.secret = {
+            name: secrets.token_urlsafe(24) for name in ("redis", "flw", "hash", "termii", "termii_sig", "s3")
+        }
         self.web_port = free_port_pair()
         self.ports = {name: free_port() for name in ("redis_tls", "redis_plain", "s3", "sms")}
         # The payment provider on an address of its own: a browser keeps cookies by host, not port,
@@ -125,13 +138,15 @@ class Rehearsal:
 
     def sms_provider(self) -> None:
         port = self.ports["sms"]
-        self.processes.start("sms", [PYTHON, "-m", "rehearsal.sms_provider", str(port), self.secret["termii"]], clean_env(), cwd=ROOT)
+        self.processes.start(
+            "sms", [PYTHON, "-m", "rehearsal.sms_provider", str(port), self.secret["termii"]], clean_env(), cwd=ROOT
+        )
         if not wait_until(lambda: http_status(f"http://127.0.0.1:{port}/sent") == 200, seconds=10):
             raise Stop("the SMS provider did not start:\n" + self.processes.log("sms")[-2000:])
         self.report.ok(f"SMS provider (Termii's API) on http://127.0.0.1:{port}")
 
     def texts_sent(self) -> list[dict]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['sms']}/sent", timeout=5) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ports['sms']}/sent", timeout=5) as response:
             return json.load(response)["sent"]
 
     def start_payment_sandbox(self) -> subprocess.Popen:
@@ -195,6 +210,10 @@ class Rehearsal:
             **{f"CLOCK_{job}_SECONDS": str(seconds) for job, seconds in CLOCK_SECONDS.items()},
         }
         self.env.update(self.redis_env())
+        self.write_env()
+
+    def write_env(self) -> None:
+        """The config vars, in the file honcho reads (as Heroku sets them on every dyno)."""
         (self.workdir / "production.env").write_text("".join(f"{k}={v}\n" for k, v in self.env.items()))
 
     def redis_env(self) -> dict[str, str]:
@@ -211,37 +230,37 @@ class Rehearsal:
         )  # fmt: skip
 
     def settings_accept_production(self) -> None:
+        """One one-off process under the production settings: the guard lets it start, and it
+        reaches Redis (over TLS) and names its file storage."""
         self.report.section("Production settings (DEBUG=0)")
-        refused = self.probe("")
-        if refused.returncode:
-            raise Stop("the production settings refused to start:\n" + refused.stderr[-3000:])
+        result = self.probe(SETTINGS_PROBE)
+        if result.returncode:
+            raise Stop("the production settings refused to start:\n" + result.stderr[-3000:])
+        seen = json.loads(result.stdout.strip().splitlines()[-1])
         self.report.ok("the production guard accepts the rehearsal (providers on the loopback hosts it names)")
-        self.check_tls_redis()
-        self.check_object_storage()
+        self.check_tls_redis(seen["redis"])
+        self.check_object_storage(seen["storage"])
 
-    def check_tls_redis(self) -> None:
-        result = self.probe(REDIS_PROBE)
-        if result.returncode == 0:
-            self.report.ok("cache and channel layer round-trip over rediss:// (TLS)")
+    def check_tls_redis(self, problem: str) -> None:
+        if not problem:
+            self.report.ok("cache and channel layer round-trip over rediss:// (TLS, REDIS_TLS_VERIFY=0 as on Heroku)")
             self.tls_redis = True
             return
-        last = (result.stderr.strip().splitlines() or ["?"])[-1]
-        self.report.todo(f"TLS Redis: the settings cannot use rediss:// with a self-signed certificate yet ({last[:160]})")
-        self.tls_redis = False
+        self.report.todo(
+            f"TLS Redis: the settings cannot use rediss:// with a self-signed certificate yet ({problem[:160]})"
+        )
         self.env["REDIS_URL"] = f"redis://:{self.secret['redis']}@127.0.0.1:{self.ports['redis_plain']}/0"
-        (self.workdir / "production.env").write_text("".join(f"{k}={v}\n" for k, v in self.env.items()))
-        if self.probe(REDIS_PROBE).returncode:
+        self.write_env()
+        if json.loads(self.probe(SETTINGS_PROBE).stdout.strip().splitlines()[-1])["redis"]:
             raise Stop("Redis does not answer even without TLS")
         self.report.note("carrying on over plain redis:// so the rest can be rehearsed")
 
-    def check_object_storage(self) -> None:
-        result = self.probe("from django.core.files.storage import storages; print(type(storages['default']).__name__)")
-        backend = result.stdout.strip()
-        self.object_storage_on = backend not in ("", "FileSystemStorage")
+    def check_object_storage(self, backend: str) -> None:
+        self.object_storage_on = backend != "FileSystemStorage"
         if self.object_storage_on:
             self.report.ok(f"uploaded files go to object storage ({backend})")
         else:
-            self.report.todo(f"files in object storage: the settings keep uploads on local disk ({backend or result.stderr[-200:]})")
+            self.report.todo(f"files in object storage: the settings keep uploads on local disk ({backend})")
 
     # --- the Procfile ----------------------------------------------------------------------------
 
@@ -250,19 +269,24 @@ class Rehearsal:
                 "-e", str(self.workdir / "production.env"), "--no-colour", *args]  # fmt: skip
 
     def release(self, sandbox: subprocess.Popen) -> None:
-        self.report.section("Release phase and build")
+        self.report.section("Build and release phase")
         started = time.monotonic()
-        result = subprocess.run(self.honcho("start", "release"), env=clean_env(), cwd=ROOT, capture_output=True, text=True, check=False)
+        build = subprocess.Popen(  # the build does not touch the database: it runs beside the release
+            [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env={**clean_env(), **self.env},
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        result = subprocess.run(
+            self.honcho("start", "release"), env=clean_env(), cwd=ROOT, capture_output=True, text=True, check=False
+        )
+        built = build.communicate()[0]
+        if build.returncode:
+            raise Stop("collectstatic failed:\n" + built[-2000:])
         if result.returncode:
             raise Stop("the release phase failed:\n" + result.stdout[-3000:] + result.stderr[-2000:])
         command = procfile()["release"]
-        self.report.ok(f"release: `{command}` through honcho on the fresh database ({time.monotonic() - started:.0f} s)")
-        build = subprocess.run(
-            [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], env={**clean_env(), **self.env},
-            cwd=ROOT, capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        if build.returncode:
-            raise Stop("collectstatic failed:\n" + build.stderr[-2000:])
+        self.report.ok(
+            f"release: `{command}` through honcho on the fresh database ({time.monotonic() - started:.0f} s)"
+        )
         self.report.ok("build: collectstatic (WhiteNoise's compressed manifest)")
         seeded = subprocess.run(
             [PYTHON, "-m", "rehearsal.accounts", self.password], env={**clean_env(), **self.env},
@@ -273,7 +297,9 @@ class Rehearsal:
         self.report.ok("one-off process: a student and a tutor with verified phones")
         if not wait_until(lambda: http_status(self.sandbox_url + "/sandbox/") == 200, seconds=90):
             raise Stop("the payment sandbox did not start:\n" + self.processes.log("sandbox")[-3000:])
-        self.report.ok(f"payment provider: the sandbox in its own server on {self.sandbox_url}/sandbox/ (pid {sandbox.pid})")
+        self.report.ok(
+            f"payment provider: the sandbox in its own server on {self.sandbox_url}/sandbox/ (pid {sandbox.pid})"
+        )
 
     @property
     def sandbox_url(self) -> str:
@@ -293,15 +319,24 @@ class Rehearsal:
         )  # fmt: skip
         self.clocks_started = time.monotonic()
         for n, url in enumerate(self.web_urls, 1):
-            if not wait_until(lambda url=url: http_status(url + "/healthz") == 200, seconds=60):
+            if not wait_until(partial(answers, url + "/healthz"), seconds=60):
                 raise Stop(f"web.{n} did not answer /healthz:\n" + self.processes.log("honcho")[-4000:])
-            ready = http_status(url + "/readyz")
-            readiness = f", /readyz {ready}" if ready != 404 else " (no /readyz yet)"
-            self.report.ok(f"web.{n} on {url}: /healthz 200{readiness}")
+            self.report.ok(f"web.{n} on {url}: /healthz 200 (pid {self.pid_of(f'web.{n}')})")
+            self.readiness(n, url)
         for name, sign in (("worker.1", ""), ("clock.1", "Clock:"), ("clock.2", "Clock:")):
-            if not wait_until(lambda name=name, sign=sign: self.said(name, sign), seconds=30):
+            if not wait_until(partial(self.said, name, sign), seconds=30):
                 raise Stop(f"{name} did not start:\n" + self.processes.log("honcho")[-4000:])
-            self.report.ok(f"{name} up ({self.pid_of(name)})")
+            self.report.ok(f"{name} up (pid {self.pid_of(name)})")
+
+    def readiness(self, n: int, url: str) -> None:
+        """/readyz: the database, Redis, storage and the task queue answer this process."""
+        ready = http_status(url + "/readyz")
+        if ready == 404:
+            self.report.todo(f"web.{n}: no /readyz readiness check yet")
+        elif ready == 200:
+            self.report.ok(f"web.{n}: /readyz 200 (database, Redis, storage and task queue answer)")
+        else:
+            self.report.fail(f"web.{n}: /readyz {ready}: {fetch(url + '/readyz')[:300]}")
 
     def said(self, process: str, text: str) -> bool:
         prefix = re.compile(rf"^\S+ {re.escape(process)}\s+\| .*{re.escape(text)}", re.M)
@@ -309,7 +344,7 @@ class Rehearsal:
 
     def pid_of(self, process: str) -> str:
         found = re.search(rf"{re.escape(process)} started \(pid=(\d+)\)", self.processes.log("honcho"))
-        return f"pid {found.group(1)}" if found else "running"
+        return found.group(1) if found else "?"
 
     # --- after the journey -------------------------------------------------------------------------
 
@@ -341,22 +376,36 @@ class Rehearsal:
 
     def close(self) -> None:
         self.processes.stop_all()
+        # honcho starts each process in a session of its own: end any it could not (it was killed).
+        for pid in re.findall(r"started \(pid=(\d+)\)", self.processes.log("honcho")):
+            signal_group(int(pid), signal.SIGKILL)
         if self.database_made:
             run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "--force", self.database], check=False)
 
 
-REDIS_PROBE = """
-import asyncio
-from django.core.cache import cache
+SETTINGS_PROBE = """
+import asyncio, json
 from channels.layers import get_channel_layer
-cache.set("rehearsal-probe", 42, 30)
-assert cache.get("rehearsal-probe") == 42, "the cache did not keep a value (Redis unreachable?)"
+from django.core.cache import cache
+from django.core.files.storage import storages
+
 async def round_trip():
     layer = get_channel_layer()
     channel = await layer.new_channel()
     await layer.send(channel, {"type": "probe", "n": 1})
     return await asyncio.wait_for(layer.receive(channel), 10)
-assert asyncio.run(round_trip())["n"] == 1
+
+def redis_problem():
+    try:
+        cache.set("rehearsal-probe", 42, 30)
+        if cache.get("rehearsal-probe") != 42:
+            return "the cache kept nothing: Redis unreachable"
+        asyncio.run(round_trip())
+    except Exception as error:
+        return f"{type(error).__name__}: {error}"
+    return ""
+
+print(json.dumps({"redis": redis_problem(), "storage": type(storages["default"]).__name__}))
 """
 
 
@@ -368,9 +417,23 @@ def procfile() -> dict[str, str]:
 def clean_env() -> dict[str, str]:
     """This shell's environment less the site's settings, with the project's Python first on PATH
     (as on Heroku, where `python` in the Procfile is the app's)."""
-    env = {k: v for k, v in os.environ.items() if k not in DEVELOPMENT_VARIABLES and not k.startswith(("CLOCK_", "AWS_"))}
+    env = {
+        k: v for k, v in os.environ.items() if k not in DEVELOPMENT_VARIABLES and not k.startswith(("CLOCK_", "AWS_"))
+    }
     env["PATH"] = f"{Path(PYTHON).parent}{os.pathsep}{env.get('PATH', '')}"
     return env
+
+
+def answers(url: str) -> bool:
+    return http_status(url) == 200
+
+
+def fetch(url: str) -> str:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read().decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.read().decode(errors="replace")
 
 
 def run(argv: list[str], check: bool = True) -> subprocess.CompletedProcess:
@@ -395,8 +458,13 @@ def main() -> int:
     except Stop as stop:
         report.fail(str(stop).splitlines()[0])
         fail_loudly(str(stop))
-        print("\n--- last lines of the processes' log ---\n" + rehearsal.processes.log("honcho")[-3000:], file=sys.stderr)
+    except Exception as error:  # a fault of the rehearsal itself: still a failure, still cleaned up
+        report.fail(f"the rehearsal broke: {type(error).__name__}: {error}")
+        traceback.print_exc()
     finally:
+        if report.failed() and rehearsal.processes.running:
+            print("\n--- the processes' log, last lines ---", file=sys.stderr)
+            print(rehearsal.processes.log("honcho")[-6000:], file=sys.stderr)
         rehearsal.close()
         if not args.keep and "REHEARSAL_DIR" not in os.environ:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -31,7 +31,16 @@ class Provider(BaseHTTPRequestHandler):
         message_id = uuid.uuid4().hex
         with self.lock:
             self.sent.append({"message_id": message_id, "to": body["to"], "from": body.get("from"), "sms": body["sms"]})
-        self.reply(200, {"code": "ok", "message_id": message_id, "message": "Successfully Sent", "balance": 1000, "user": "Rehearsal"})
+        self.reply(
+            200,
+            {
+                "code": "ok",
+                "message_id": message_id,
+                "message": "Successfully Sent",
+                "balance": 1000,
+                "user": "Rehearsal",
+            },
+        )
 
     def do_GET(self) -> None:
         if self.path != "/sent":

@@ -458,6 +458,8 @@ def main() -> int:
     except Stop as stop:
         report.fail(str(stop).splitlines()[0])
         fail_loudly(str(stop))
+    except (SystemExit, KeyboardInterrupt):
+        report.fail("stopped by a signal before the end")
     except Exception as error:  # a fault of the rehearsal itself: still a failure, still cleaned up
         report.fail(f"the rehearsal broke: {type(error).__name__}: {error}")
         traceback.print_exc()

@@ -53,6 +53,15 @@ def test_the_hosted_page_goes_to_the_sandbox_with_the_price(engagement):
     assert "₦4,000" in page and "Pay less than asked" in page
 
 
+def test_a_sandbox_served_apart_sends_its_webhooks_where_the_dashboard_says(settings, engagement):
+    from payments.sandbox.models import SandboxCharge
+
+    settings.SANDBOX_WEBHOOK_URL = "http://127.0.0.1:5000/payments/webhooks/{gateway}/"
+    start_paying(engagement)
+
+    assert SandboxCharge.objects.get().webhook_url == "http://127.0.0.1:5000/payments/webhooks/flutterwave/"
+
+
 def test_a_declined_card_is_explained_and_the_student_can_try_again(engagement):
     page = pay_in_sandbox(engagement, outcome="fail")
 

@@ -1,7 +1,10 @@
+import json
 import os
 import re
+import secrets
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.tasks import task_backends
@@ -203,3 +206,103 @@ def test_production_refuses_an_sms_provider_over_plain_http():
     assert result.returncode != 0
     assert "TERMII_BASE_URL must be the provider's https:// API." in result.stderr
     assert "SITE_URL" not in result.stderr
+
+
+def database_settings(url: str, probe: str) -> subprocess.CompletedProcess:
+    """Start Django with DATABASE_URL=url and run `probe` (Python) against it."""
+    return subprocess.run(  # noqa: S603
+        [sys.executable, "-c", f"import django; django.setup()\nfrom django.db import connection\n{probe}"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "experthive.settings", "DATABASE_URL": url},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_a_sqlite_database_url_answers_queries(tmp_path):
+    url = f"sqlite:///{tmp_path / 'site.sqlite3'}"
+
+    result = database_settings(url, "print(connection.cursor().execute('select 41 + 1').fetchone()[0])")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "42"
+
+
+def test_a_postgresql_database_url_gets_the_connection_pool():
+    result = database_settings(
+        "postgres://someone@db.example.com:5432/site", "print(connection.settings_dict['OPTIONS']['pool'])"
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "{'min_size': 1, 'max_size': 10}"
+
+
+# --- app.json: what Heroku asks for when the app is created --------------------------------
+
+# What an operator types for app.json's required variables that have no value of their own.
+OPERATOR_ANSWERS = {
+    "ALLOWED_HOSTS": "my-experthive.herokuapp.com",
+    "SITE_URL": "https://my-experthive.herokuapp.com",
+    "EMAIL_HOST": "smtp.example.com",
+    "TERMII_API_KEY": "termii-live-api-key",
+    "TERMII_SECRET_KEY": "termii-live-secret-key",
+    "FLUTTERWAVE_SECRET_KEY": "FLWSECK-live-key-from-the-dashboard-X",
+    "FLUTTERWAVE_WEBHOOK_HASH": "a-long-random-secret-hash",
+}
+# What Heroku's add-ons set (Heroku Redis: TLS with a self-signed certificate).
+ADDON_VARIABLES = {
+    "DATABASE_URL": "postgres://u:p@ec2-1-2-3-4.compute-1.amazonaws.com:5432/d1",
+    "REDIS_URL": "rediss://:p@ec2-5-6-7-8.compute-1.amazonaws.com:6380",
+}
+
+
+def app_json_env() -> dict:
+    from django.conf import settings
+
+    return json.loads((settings.BASE_DIR / "app.json").read_text())["env"]
+
+
+def heroku_environment(variables: dict) -> dict:
+    """The config vars of a new Heroku app: fixed values, generated secrets and the operator's
+    answers to the required variables; the optional ones left empty."""
+    env = dict(ADDON_VARIABLES)
+    for name, spec in variables.items():
+        if "value" in spec:
+            env[name] = spec["value"]
+        elif spec.get("generator") == "secret":
+            env[name] = secrets.token_hex(32)  # what Heroku generates: 64 hex characters
+        elif spec.get("required", True):
+            env[name] = OPERATOR_ANSWERS[name]
+    return env
+
+
+def test_app_json_asks_for_every_variable_the_production_guard_needs():
+    variables = app_json_env()
+    env = heroku_environment(variables)
+    optional = {name for name, spec in variables.items() if spec.get("required", True) is False}
+
+    # Only these variables, as Heroku would start the release phase with them.
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "experthive.settings", **env},
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert variables["DEBUG"]["value"] == "0"  # so the guard ran
+    assert optional.isdisjoint(env)  # and did without every variable app.json calls optional
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_required_app_json_variable_has_an_answer_in_this_test():
+    """If app.json gains a required variable, this test file must say what an operator types."""
+    variables = app_json_env()
+    asked = {
+        name
+        for name, spec in variables.items()
+        if spec.get("required", True) and "value" not in spec and "generator" not in spec
+    }
+
+    assert asked == set(OPERATOR_ANSWERS)

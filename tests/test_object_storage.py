@@ -6,6 +6,7 @@ and changes nothing."""
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -278,6 +279,35 @@ def test_a_disk_that_cannot_be_written_says_try_again_and_saves_nothing(client, 
     assert response.status_code == 503
     assert STORE_FAILED in response.text
     assert not Question.objects.exists()
+
+
+class SecondSaveFails(FileSystemStorage):
+    """A disk that fills up after one file (a bucket that drops mid-upload behaves alike)."""
+
+    saved = 0
+
+    def _save(self, name, content):
+        type(self).saved += 1
+        if type(self).saved > 1:
+            raise OSError(28, "No space left on device")
+        return super()._save(name, content)
+
+
+def test_a_store_failing_mid_upload_keeps_no_file_and_no_row(client, bola, funded, settings):
+    SecondSaveFails.saved = 0
+    before = files_on_disk(settings)
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.SecondSaveFails"}}
+    client.force_login(bola)
+
+    response = client.post(
+        reverse("engagement_deliver", args=[funded.pk]),
+        {"message": "Two files", "attachments": [pdf("a.pdf"), pdf("b.pdf")]},
+    )
+
+    assert response.status_code == 503
+    assert SecondSaveFails.saved == 2
+    assert files_on_disk(settings) == before  # the first file went up, and was taken back
+    assert not DeliveryFile.objects.exists()
 
 
 def test_a_file_missing_from_this_machines_disk_is_a_404_not_a_500(client, ada, question, settings, tmp_path):

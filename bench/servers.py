@@ -3,7 +3,7 @@ feed page, each as a ratio to the best plain WSGI server measured in the same ro
 
     apt-get install wrk                 # Debian/Ubuntu (macOS: brew install wrk)
     pip install gunicorn granian uvicorn httptools uvloop a2wsgi   # the contenders, not requirements
-    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/experthive_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/experthive_bench REDIS_URL=redis://127.0.0.1:6379/3
     .venv/bin/python bench/feed.py generate --reset --users 3000 --questions 20000 --bids 100000
     .venv/bin/python bench/servers.py --rounds 3
 
@@ -169,8 +169,9 @@ def descendants(pid: int) -> list[int]:
 def check_websocket(port: int) -> None:
     """The same port accepts a WebSocket (the ping socket answers), as the web process must."""
     from websockets.sync.client import connect
+    from websockets.typing import Origin
 
-    with connect(f"ws://127.0.0.1:{port}/ws/ping/", origin="http://127.0.0.1", open_timeout=10) as websocket:
+    with connect(f"ws://127.0.0.1:{port}/ws/ping/", origin=Origin("http://127.0.0.1"), open_timeout=10) as websocket:
         websocket.send('{"type": "ping"}')
         websocket.recv(timeout=10)
 
@@ -179,20 +180,29 @@ def check_websocket(port: int) -> None:
 
 
 def print_summary(rounds: list[list[Result]], names: list[str]) -> None:
-    """Medians over the rounds; ratio = requests/s over the best plain WSGI server's in the same round."""
+    """Medians over the rounds. Ratios are taken within each round against the best plain WSGI
+    server: requests/s over its requests/s, and its CPU per request over ours (what one core of
+    its own would give, which other work on the machine moves much less)."""
     wsgi = [name for name in names if not SERVERS[name][1]] or names
-    print("\n| server | case | req/s | p50 ms | p99 ms | CPU ms/req | ratio to floor | load |")
-    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    print("\n| server | case | req/s | p50 ms | p99 ms | CPU ms/req | req/s ratio | CPU ratio | load |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|--:|")
     for name in names:
         for case in CASES:
-            mine = [next(r for r in results if r.server == name and r.case == case) for results in rounds]
-            floors = [max(r.requests_per_second for r in rs if r.server in wsgi and r.case == case) for rs in rounds]
-            ratios = [ours.requests_per_second / floor for ours, floor in zip(mine, floors, strict=True)]
+            mine = [pick(results, name, case) for results in rounds]
+            floors = [[pick(results, other, case) for other in wsgi] for results in rounds]
+            pairs = list(zip(mine, floors, strict=True))
+            rates = [ours.requests_per_second / max(f.requests_per_second for f in floor) for ours, floor in pairs]
+            cpus = [min(f.cpu_ms for f in floor) / ours.cpu_ms for ours, floor in pairs]
+            loads = f"{min(r.load for r in mine):.1f} to {max(r.load for r in mine):.1f}"
             print(
                 f"| {name} | {case.name} | {median(mine, 'requests_per_second'):.0f} | {median(mine, 'p50_ms'):.1f} "
-                f"| {median(mine, 'p99_ms'):.1f} | {median(mine, 'cpu_ms'):.1f} | {statistics.median(ratios):.2f} "
-                f"| {min(r.load for r in mine):.1f} to {max(r.load for r in mine):.1f} |"
+                f"| {median(mine, 'p99_ms'):.1f} | {median(mine, 'cpu_ms'):.1f} | {statistics.median(rates):.2f} "
+                f"| {statistics.median(cpus):.2f} | {loads} |"
             )
+
+
+def pick(results: list[Result], name: str, case: Case) -> Result:
+    return next(result for result in results if result.server == name and result.case == case)
 
 
 def median(results: list[Result], field: str) -> float:

@@ -17,6 +17,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.test import Client
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from experthive.asgi import application
 from experthive.wsgi_bridge import WSGIBridge
@@ -82,7 +83,7 @@ def test_the_procfile_web_process_serves_pages_static_files_and_websockets_on_on
         policy = page.headers["Content-Security-Policy"]
     with urllib.request.urlopen(f"{base}/static/css/site.css", timeout=30) as stylesheet:  # noqa: S310
         css_type = stylesheet.headers["Content-Type"]
-    with connect(f"ws://127.0.0.1:{web_process}/ws/ping/", origin=base, open_timeout=30) as websocket:
+    with connect(f"ws://127.0.0.1:{web_process}/ws/ping/", origin=Origin(base), open_timeout=30) as websocket:
         websocket.send(json.dumps({"type": "ping"}))
         answer = json.loads(websocket.recv(timeout=30))
 
@@ -94,7 +95,7 @@ def test_the_procfile_web_process_serves_pages_static_files_and_websockets_on_on
 
 def test_the_web_process_refuses_a_websocket_from_another_site(web_process):
     with pytest.raises(InvalidStatus, match="403"):
-        connect(f"ws://127.0.0.1:{web_process}/ws/ping/", origin="https://evil.example", open_timeout=30)
+        connect(f"ws://127.0.0.1:{web_process}/ws/ping/", origin=Origin("https://evil.example"), open_timeout=30)
 
 
 def test_the_web_command_is_the_one_bin_serve_runs():

@@ -1,4 +1,4 @@
-"""The web process as it was before decision 0010, for bench/servers.py: HTTP through Django's
+"""The web process as it was before decision 0012, for bench/servers.py: HTTP through Django's
 ASGI handler, WebSockets as in experthive.asgi."""
 
 from channels.routing import ProtocolTypeRouter

@@ -2,7 +2,7 @@
 
 WebSockets go to Channels. Plain HTTP goes to Django's WSGI handler on a thread pool
 (experthive.wsgi_bridge): Django's ASGI handler cost several times as much per request
-(docs/decisions/0010-http-through-the-wsgi-handler.md).
+(docs/decisions/0012-http-through-the-wsgi-handler.md).
 """
 
 import os

@@ -391,7 +391,7 @@ def object_storage(
     Backblaze B2, MinIO). Objects stay private: no ACL is sent (they inherit the bucket's private
     default; ACL-less stores such as R2 reject ACL headers), any URL the backend could make is
     signed, and the site never hands one out: downloads stream through the views after the access
-    check (docs/decisions/0010-uploads-in-object-storage.md)."""
+    check (docs/decisions/0011-uploads-in-object-storage.md)."""
     from botocore.config import Config
 
     options = {

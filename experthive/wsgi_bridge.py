@@ -1,6 +1,6 @@
 """HTTP over ASGI answered by Django's WSGI handler on a small thread pool.
 
-Django's ASGI handler costs several times its WSGI handler per request (docs/decisions/0010): it
+Django's ASGI handler costs several times its WSGI handler per request (docs/decisions/0012): it
 runs each request's sync middleware and view through asgiref's thread hand-offs and per-request
 context. Here the server's event loop only reads the request body and writes the response; the
 request runs start to finish on one pool thread, as under a threaded WSGI server. A response

@@ -1,5 +1,5 @@
 """The web process: HTTP through Django's WSGI handler and WebSockets through Channels, on one port
-(docs/decisions/0010-http-through-the-wsgi-handler.md)."""
+(docs/decisions/0012-http-through-the-wsgi-handler.md)."""
 
 import json
 import os

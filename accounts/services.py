@@ -10,6 +10,7 @@ from phonenumber_field.phonenumber import PhoneNumber
 
 from accounts.models import StudentProfile, TutorProfile, User
 from catalog.models import Level, Subject
+from core import changes
 
 EMAIL_TAKEN = "An account with this email already exists. Log in, or reset your password."
 ROLE_NOT_ALLOWED = "You can sign up as a student or as a tutor."
@@ -92,6 +93,7 @@ def update_tutor_profile(
     profile.save()
     profile.subjects.set(subjects)
     profile.levels.set(levels)
+    changes.tutor_changed.announce(user.pk)  # headline, bio, subjects and levels feed their matching
     return profile
 
 

@@ -10,7 +10,7 @@ from pydantic import AwareDatetime, StringConstraints, model_validator
 
 from chat.services import CLIENT_ID
 from chat.services import MAX_LENGTH as CHAT_MAX_LENGTH
-from experthive.money import format_money
+from core.money import format_money
 
 NO_NUL = r"^[^\x00]*$"  # PostgreSQL text cannot hold NUL
 MAX_ID = 2**63 - 1
@@ -320,10 +320,6 @@ class ReviewIn(Schema):
     timeliness: Stars
     communication: Stars
     text: ReviewText
-
-
-class ReplyIn(Schema):
-    text: Message
 
 
 class ReviewOut(Schema):

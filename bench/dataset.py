@@ -21,10 +21,12 @@ from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.management.commands import seed_demo
 from accounts.models import User
 from catalog.models import Level, Subject
-from experthive.markup import plain_text, render_markdown
+from core.markup import plain_text, render_markdown
+from core.money import currency_rules
+from demo import profiles
+from demo.people import make_persona
 from questions.models import Question
 
 BENCH_DOMAIN = "bench.experthive.ng"
@@ -253,12 +255,12 @@ def copy_rows(table: str, columns: list[str], rows) -> None:
 
 
 def write_users(rng: random.Random, count: int, now: datetime) -> People:
-    catalog = seed_demo.Catalog.load()
+    catalog = profiles.Catalog.load()
     password = make_password(BENCH_PASSWORD)  # one slow hash, shared by everyone
     tutor_count = max(1, int(count * TUTOR_SHARE))
     users, tutor_rows, subject_rows, level_rows, student_rows = [], [], [], [], []
     for pk in range(1, count + 1):
-        persona = seed_demo.make_persona(rng)
+        persona = make_persona(rng)
         role = User.Role.TUTOR if pk <= tutor_count else User.Role.STUDENT
         email = BENCH_TUTOR_EMAIL if pk == 1 else f"{role}{pk}@{BENCH_DOMAIN}"
         joined = now - timedelta(days=rng.uniform(HISTORY_DAYS + 1, 3 * 365))
@@ -266,13 +268,13 @@ def write_users(rng: random.Random, count: int, now: datetime) -> People:
             [pk, password, None, False, email, persona.full_name, persona.phone, None, role, True, False, joined]
         )
         if role == User.Role.TUTOR:
-            details = seed_demo.tutor_details(rng, persona, catalog)
+            details = profiles.tutor_details(rng, persona, catalog)
             tutor_rows.append([pk, pk, details.headline, details.bio, details.qualifications])
             subject_rows += [[pk, subject.pk] for subject in details.subjects]
             level_rows += [[pk, level.pk] for level in details.levels]
         else:
-            level = seed_demo.student_level(rng, persona, catalog)
-            student_rows.append([pk, seed_demo.student_institution(rng, persona, level), level.pk, pk])
+            level = profiles.student_level(rng, persona, catalog)
+            student_rows.append([pk, profiles.student_institution(rng, persona, level), level.pk, pk])
     user_columns = ["id", "password", "last_login", "is_superuser", "email", "full_name", "phone",
                     "phone_verified_at", "role", "is_active", "is_staff", "date_joined"]  # fmt: skip
     copy_rows("accounts_user", user_columns, users)
@@ -308,7 +310,7 @@ class Choices:
 
 def plan_questions(rng: random.Random, count: int, people: People, now: datetime) -> list[QuestionPlan]:
     levels = list(Level.objects.active())
-    university = [level for level in levels if level.slug in seed_demo.UNIVERSITY_LEVELS] or levels
+    university = [level for level in levels if level.slug in profiles.UNIVERSITY_LEVELS] or levels
     choices = Choices(levels=levels, university=university, students=people.students)
     # Posted over the last months; ids follow posting order, as they would in production.
     posted = sorted(now - timedelta(days=rng.uniform(0, HISTORY_DAYS)) for _ in range(count))
@@ -319,7 +321,7 @@ def plan_questions(rng: random.Random, count: int, people: People, now: datetime
 
 
 def question_row(rng: random.Random, pk: int, created: datetime, subject: Subject, choices: Choices, now: datetime):
-    pool = choices.university if subject.slug in seed_demo.UNIVERSITY_SUBJECTS else choices.levels
+    pool = choices.university if subject.slug in profiles.UNIVERSITY_SUBJECTS else choices.levels
     level = weighted(rng, pool, LEVEL_WEIGHTS, 1)[0]
     topic = rng.choice(TOPICS.get(subject.slug) or [subject.name])
     paragraphs = question_paragraphs(rng, topic, subject.name)
@@ -353,7 +355,7 @@ def budget(rng: random.Random, currency: str) -> int:
     major = math.exp(rng.uniform(math.log(low), math.log(high)))  # many small budgets, a few large
     step = 500 if currency == "NGN" else 5
     minor = max(step, round(major / step) * step) * 100
-    return max(minor, settings.MIN_BID.get(currency, 1))
+    return max(minor, currency_rules(currency).min_bid)
 
 
 def write_questions(plans: list[QuestionPlan]) -> None:
@@ -405,7 +407,7 @@ def plan_bids(rng: random.Random, plans: list[QuestionPlan], people: People, tot
 def make_bid(rng: random.Random, pk: int, question: list, tutor: int, now: datetime) -> list:
     currency = question[Q_CURRENCY]
     step = 10_000 if currency == "NGN" else 100  # whole hundreds of naira, whole dollars...
-    amount = max(settings.MIN_BID.get(currency, 1), round(question[Q_BUDGET] * rng.uniform(0.6, 1.15) / step) * step)
+    amount = max(currency_rules(currency).min_bid, round(question[Q_BUDGET] * rng.uniform(0.6, 1.15) / step) * step)
     latest = min(question[Q_DEADLINE], now)
     created = min(latest, question[Q_CREATED] + timedelta(hours=rng.expovariate(1 / 6)))
     status = "withdrawn" if rng.random() < WITHDRAWN_SHARE else "live"

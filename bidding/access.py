@@ -22,3 +22,10 @@ def bids_visible_to(user: User, question):
     if user.is_staff or question.student_id == user.pk:
         return bids
     return bids.filter(tutor_id=user.pk)
+
+
+BID_SORTS = {
+    "price": lambda bid: (bid.amount, bid.delivery_hours),
+    "delivery": lambda bid: (bid.delivery_hours, bid.amount),
+    "rating": lambda bid: (-(bid.tutor.stats.rating or 0) if hasattr(bid.tutor, "stats") else 0, bid.amount),
+}

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from bidding.models import Bid, BidEvent, TutorStats
-from experthive.admin import HistoryInline
+from core.admin import HistoryInline
 
 
 class EventInline(HistoryInline):

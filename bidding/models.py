@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
 from questions.models import Question
 
 
@@ -24,6 +24,7 @@ class Bid(Stateful, models.Model):
         # An engagement cancelled before work starts frees the question; the bid is spent.
         Status.ACCEPTED: {Status.CLOSED},
     }
+    STATUS_NOUN = "bid"
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="bids")
     tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bids")
@@ -54,9 +55,6 @@ class Bid(Stateful, models.Model):
 
     def __str__(self) -> str:
         return f"Bid by {self.tutor_id} on question {self.question_id}"
-
-    def status_label(self) -> str:
-        return f"bid {self.get_status_display().lower()}"
 
 
 class BidEvent(StatusHistory):

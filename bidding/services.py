@@ -7,8 +7,8 @@ from django.db.models import Min
 
 from accounts.models import User
 from bidding.models import Bid, TutorStats
-from experthive.money import format_money
-from experthive.realtime import broadcast_after_commit, question_group
+from core.money import currency_rules, format_money
+from core.realtime import broadcast_after_commit, question_group
 from notifications.services import notify
 from questions.models import Question
 
@@ -26,7 +26,7 @@ MAX_DELIVERY_HOURS = 60 * 24
 
 def _check_terms(*, question: Question, amount: int, delivery_hours: int) -> None:
     errors = {}
-    minimum = settings.MIN_BID.get(question.currency, 1)
+    minimum = currency_rules(question.currency).min_bid
     if amount < minimum:
         errors["amount"] = BELOW_MINIMUM.format(minimum=format_money(minimum, question.currency))
     if not 1 <= delivery_hours <= MAX_DELIVERY_HOURS:
@@ -36,7 +36,7 @@ def _check_terms(*, question: Question, amount: int, delivery_hours: int) -> Non
 
 
 def _lock_open_question(question: Question) -> Question:
-    # Lock order everywhere: question, then bid, then money.
+    # The question first, as in the one lock order (payments/services/locks.py).
     question = Question.objects.select_for_update().get(pk=question.pk)
     if not question.is_open:
         raise ValidationError(QUESTION_CLOSED, code="question_closed")
@@ -129,7 +129,3 @@ def _count_response(*, tutor: User, seconds: int) -> None:
     stats.bid_count += 1
     stats.response_seconds_total += max(0, seconds)
     stats.save(update_fields=["bid_count", "response_seconds_total"])
-
-
-def stats_for(tutor: User) -> TutorStats:
-    return TutorStats.objects.get_or_create(tutor=tutor)[0]

@@ -1,5 +1,5 @@
-"""Sockets for the chat, the live bid board and the navigation badge. Thin: access helpers say
-who may listen, services do the writing, the database is the record the sockets catch up from."""
+"""Sockets for the chat. Thin: access helpers say who may listen, services do the writing, the
+database is the record the sockets catch up from."""
 
 import asyncio
 from typing import Any
@@ -10,10 +10,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from chat import access, services
 from chat.models import Conversation, Message
 from chat.payloads import error_code, message_payload
-from experthive.consumers import LiveConsumer, db
-from experthive.realtime import conversation_group, question_group, user_group
-from questions.access import can_see_question
-from questions.models import Question
+from core.consumers import LiveConsumer, db
+from core.realtime import conversation_group
 
 BACKLOG_PAGE = 200
 
@@ -172,62 +170,3 @@ class ChatConsumer(LiveConsumer):
         await self.send_json({"type": "presence", "user": event["user"], "online": event["online"]})
         if event["hello"] and self.can_write:
             await self.announce_presence(online=True)  # so the newcomer learns we are here too
-
-
-class BidBoardConsumer(LiveConsumer):
-    """/ws/questions/<id>/bids/: the student hears every bid change; a tutor hears about their
-    own bid and when the question is taken. Events carry ids only; the page fetches the details
-    through the same view (and access rules) as a reload would."""
-
-    handlers = {"ping": "answer_ping"}
-
-    async def authorise(self) -> bool:
-        pk = self.scope["url_route"]["kwargs"]["pk"]
-        self.question = await db(self._question)(pk)
-        return self.question is not None
-
-    def _question(self, pk: int) -> Question | None:
-        question = Question.objects.filter(pk=pk).first()
-        return question if question is not None and can_see_question(self.user, question) else None
-
-    def stream_groups(self) -> list[str]:
-        return [question_group(self.question.pk)]
-
-    async def opening(self) -> None:
-        await self.send_json({"type": "ready", "status": self.question.status})
-
-    def sees_every_bid(self) -> bool:
-        return self.user.is_staff or self.question.student_id == self.user.pk
-
-    async def bids_changed(self, event) -> None:
-        if self.sees_every_bid() or event.get("tutor") == self.user.pk:
-            await self.send_json({"type": "bids.changed", "change": event["change"], "bid": event["bid"]})
-
-    async def question_changed(self, event) -> None:
-        await self.send_json({"type": "question.changed", "status": event["status"]})
-
-
-class BadgeConsumer(LiveConsumer):
-    """/ws/notifications/: the counts behind the navigation badges (unread chat messages and
-    notifications), read from the database whenever a service says they changed."""
-
-    handlers = {"ping": "answer_ping"}
-
-    async def authorise(self) -> bool:
-        return True  # any logged-in user has a badge
-
-    def stream_groups(self) -> list[str]:
-        return [user_group(self.user.pk)]
-
-    async def opening(self) -> None:
-        await self.send_counts()
-
-    async def heartbeat(self) -> dict[str, Any]:
-        return {"type": "heartbeat"}
-
-    async def send_counts(self) -> None:
-        counts = await db(services.unread_counts)(self.user)
-        await self.send_json({"type": "counts", **counts})
-
-    async def counts_changed(self, event) -> None:
-        await self.send_counts()

@@ -1,6 +1,3 @@
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Coalesce
@@ -8,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bidding.models import Bid
+from core.uploads import StoredFile
 
 
 class Conversation(models.Model):
@@ -118,19 +116,10 @@ class Message(models.Model):
         return f"Message {self.seq} in conversation {self.conversation_id}"
 
 
-def message_file_path(instance, filename: str) -> str:
-    return f"chat/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+class MessageFile(StoredFile):
+    UPLOAD_FOLDER = "chat"
 
-
-class MessageFile(models.Model):
     message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=message_file_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("chat_file", args=[self.pk])

@@ -21,10 +21,10 @@ from chat.masking import NOTICE, mask_contacts
 from chat.models import Conversation, Message, MessageFile, Participant
 from chat.payloads import message_payload
 from chat.tasks import AWAY_AFTER, tell_if_unread
+from core.markup import render_markdown
+from core.realtime import badge_changed, broadcast_after_commit, conversation_group
+from core.uploads import check_uploads
 from engagements.models import Engagement
-from experthive.markup import render_markdown
-from experthive.realtime import badge_changed, broadcast_after_commit, conversation_group
-from experthive.uploads import check_upload
 from notifications.models import Notification
 
 ONLY_PARTIES = "Only the student and the tutor in this conversation can write in it."
@@ -84,7 +84,7 @@ def post_message(
         raise PermissionDenied(ONLY_PARTIES)
     text, client_id = text.strip(), client_id.strip()
     _check_message(text=text, files=files, client_id=client_id)
-    checked = [(upload, check_upload(upload)) for upload in files]
+    checked = check_uploads(files)
     locked = _lock(conversation)
     if existing := Message.objects.filter(conversation=locked, sender=by, client_id=client_id).first():
         return existing  # a re-send after a reconnect, or a double click
@@ -93,7 +93,7 @@ def post_message(
     if not limits.allow_message(by.pk):
         raise ValidationError(RATE_LIMITED, code="rate_limited")
     message = _store(locked, by=by, text=text, client_id=client_id, mask=not locked.funded)  # type: ignore[attr-defined]
-    stored = [_store_file(message, upload, content_type) for upload, content_type in checked]
+    stored = MessageFile.store(checked, message=message)
     _announce(locked, message, stored)
     return message
 
@@ -130,16 +130,6 @@ def _store(conversation: Conversation, *, by: User, text: str, client_id: str, m
     # Writing a message means having read everything before it.
     Participant.objects.filter(conversation=conversation, user=by).update(last_read_seq=message.seq, last_read_at=now)
     return message
-
-
-def _store_file(message: Message, upload: UploadedFile, content_type: str) -> MessageFile:
-    return MessageFile.objects.create(
-        message=message,
-        file=upload,
-        original_name=(upload.name or "file")[:200],
-        content_type=content_type,
-        size=upload.size or 0,
-    )
 
 
 def _announce(conversation: Conversation, message: Message, files: list[MessageFile]) -> None:

@@ -1,13 +1,11 @@
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from bidding.models import Bid
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
+from core.uploads import StoredFile
 from questions.models import Question
 
 
@@ -108,19 +106,10 @@ class Delivery(models.Model):
         return f"Delivery {self.pk} for engagement {self.engagement_id}"
 
 
-def delivery_path(instance, filename: str) -> str:
-    return f"deliveries/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+class DeliveryFile(StoredFile):
+    UPLOAD_FOLDER = "deliveries"
 
-
-class DeliveryFile(models.Model):
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="files")
-    file = models.FileField(upload_to=delivery_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("delivery_file_download", args=[self.pk])

@@ -1,8 +1,8 @@
-"""The engagement from an accepted bid to approval: accept, fund, deliver, approve, revise, dispute, cancel.
+"""The engagement from an accepted bid to approval: accept, deliver, ask for a revision, open a dispute.
 
-The state changes that move money (funding, approval, cancellation, dispute decisions) are called by
-`payments.services`, which wraps each one and its money movement in one transaction. Interfaces call
-those payment-level functions, never these directly, so nobody can skip the money.
+The changes that move money (funded, approved, cancelled, a dispute decided) are not here: they live
+in `engagements.transitions`, and their one public door is `payments.services` (`confirm_payment`,
+`approve_and_release`, `cancel_and_refund`, `resolve_dispute`), which moves the money with them.
 """
 
 from collections.abc import Sequence
@@ -16,12 +16,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from bidding.models import Bid, TutorStats
+from bidding.models import Bid
 from bidding.services import announce_bid
+from core.markup import render_markdown
+from core.uploads import check_uploads
 from engagements.models import Delivery, DeliveryFile, Engagement
-from experthive.markup import render_markdown
-from experthive.money import format_money
-from experthive.uploads import check_upload
 from notifications.services import notify
 from questions.models import Question
 from questions.services import broadcast_question_status
@@ -35,13 +34,12 @@ ONLY_TUTOR = "Only the tutor on this engagement can do that."
 NOT_PARTY = "You are not part of this engagement."
 NO_REVISIONS_LEFT = "You have used all {count} revisions. Approve the work or open a dispute."
 REASON_NEEDED = "Say what is wrong, so the other side can put it right."
-CANCEL_NOT_ALLOWED = "This engagement can't be cancelled now. If the work is late or wrong, open a dispute."
 EMPTY_DELIVERY = "Write a message or attach a file to deliver."
 TOO_MANY_FILES = "Attach at most 10 files to a delivery."
 
 
 def _lock(engagement: Engagement) -> Engagement:
-    """Lock question, then engagement (the fixed order), and return the fresh engagement."""
+    """Lock the question, then the engagement (the lock order: payments/services/locks.py); return it fresh."""
     Question.objects.select_for_update().get(pk=engagement.question_id)
     return Engagement.objects.select_for_update().get(pk=engagement.pk)
 
@@ -81,23 +79,9 @@ def accept_bid(*, bid: Bid, by: User) -> Engagement:
         payment_due_at=now + timedelta(hours=settings.PAYMENT_WINDOW_HOURS),
         created_at=now,
     )
-    _tell(engagement.tutor, "bid_accepted", engagement)
+    notify_party(engagement.tutor, "bid_accepted", engagement)
     for other in Bid.objects.filter(question=question, status=Bid.Status.LIVE).select_related("tutor"):
         notify(other.tutor, "question_taken", question_title=question.title, url=reverse("question_feed"))
-    return engagement
-
-
-@transaction.atomic
-def mark_funded(*, engagement: Engagement, by: User | None, note: str = "") -> Engagement:
-    """The money is held: the tutor's delivery clock starts now."""
-    engagement = _lock(engagement)
-    engagement.move_to(Engagement.Status.IN_PROGRESS, by=by, note=note or "payment held")
-    now = timezone.now()
-    engagement.funded_at = now
-    engagement.due_at = now + timedelta(hours=engagement.bid.delivery_hours)
-    engagement.save()
-    for party in (engagement.student, engagement.tutor):
-        _tell(party, "payment_held", engagement, amount_display=_amount(engagement))
     return engagement
 
 
@@ -109,7 +93,7 @@ def deliver_work(*, engagement: Engagement, by: User, message: str, files: Seque
     if len(files) > 10:
         raise ValidationError({"attachments": TOO_MANY_FILES})
     engagement = _lock(engagement)
-    checked = [(upload, check_upload(upload)) for upload in files]
+    checked = check_uploads(files)
     engagement.move_to(Engagement.Status.DELIVERED, by=by)
     now = timezone.now()
     engagement.delivered_at = now
@@ -119,27 +103,9 @@ def deliver_work(*, engagement: Engagement, by: User, message: str, files: Seque
     delivery = Delivery.objects.create(
         engagement=engagement, message=message.strip(), message_html=render_markdown(message.strip())
     )
-    for upload, content_type in checked:
-        DeliveryFile.objects.create(
-            delivery=delivery,
-            file=upload,
-            original_name=(upload.name or "file")[:200],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
-    _tell(engagement.student, "work_delivered", engagement)
+    DeliveryFile.store(checked, delivery=delivery)
+    notify_party(engagement.student, "work_delivered", engagement)
     return delivery
-
-
-@transaction.atomic
-def approve_work(*, engagement: Engagement, by: User | None, note: str = "") -> Engagement:
-    """The student accepts the work (or the auto-approval timer does, with by=None)."""
-    if by is not None:
-        _require(by, is_user_id=engagement.student_id, message=ONLY_STUDENT)
-    engagement = _lock(engagement)
-    engagement.move_to(Engagement.Status.COMPLETED, by=by, note=note or "work approved")
-    _complete(engagement, by=by)
-    return engagement
 
 
 @transaction.atomic
@@ -154,7 +120,7 @@ def request_revision(*, engagement: Engagement, by: User, reason: str) -> Engage
     engagement.revisions_used += 1
     engagement.auto_approve_at = None
     engagement.save()
-    _tell(engagement.tutor, "revision_requested", engagement)
+    notify_party(engagement.tutor, "revision_requested", engagement)
     return engagement
 
 
@@ -169,45 +135,12 @@ def open_dispute(*, engagement: Engagement, by: User, reason: str) -> Engagement
     engagement.auto_approve_at = None
     engagement.save()
     other = engagement.tutor if by.pk == engagement.student_id else engagement.student
-    _tell(other, "dispute_opened", engagement)
-    return engagement
-
-
-@transaction.atomic
-def resolve_dispute(*, engagement: Engagement, by: User, release_to_tutor: bool, note: str) -> Engagement:
-    """Staff decide a dispute: release to the tutor (completed) or refund the student (cancelled)."""
-    if not by.is_staff:
-        raise PermissionDenied("Only staff resolve disputes.")
-    engagement = _lock(engagement)
-    if engagement.status != Engagement.Status.DISPUTED:
-        raise ValidationError("Only a disputed engagement can be resolved.", code="invalid_state")
-    if release_to_tutor:
-        engagement.move_to(Engagement.Status.COMPLETED, by=by, note=note or "dispute resolved for the tutor")
-        _complete(engagement, by=by)
-    else:
-        engagement.move_to(Engagement.Status.CANCELLED, by=by, note=note or "dispute resolved for the student")
-        _end_question(engagement, by=by, reopen=False)
-        engagement.save()
-    outcome = "released to the tutor" if release_to_tutor else "refunded to the student"
-    for party in (engagement.student, engagement.tutor):
-        _tell(party, "dispute_resolved", engagement, outcome=outcome)
-    return engagement
-
-
-@transaction.atomic
-def cancel_engagement(*, engagement: Engagement, by: User | None, reason: str = "") -> Engagement:
-    """Before payment either side may cancel; after it, the tutor may back out, or the student
-    once the work is overdue. The question reopens for the other bids while its deadline lasts."""
-    engagement = _lock(engagement)
-    if by is not None and not may_cancel(engagement, by):
-        raise PermissionDenied(CANCEL_NOT_ALLOWED)
-    engagement.move_to(Engagement.Status.CANCELLED, by=by, note=reason.strip() or "cancelled")
-    engagement.save()
-    _end_question(engagement, by=by, reopen=True)
+    notify_party(other, "dispute_opened", engagement)
     return engagement
 
 
 def may_cancel(engagement: Engagement, user: User) -> bool:
+    """Whether the user may cancel now (pages offer it; `payments.services.cancel_and_refund` enforces it)."""
     if user.pk not in (engagement.student_id, engagement.tutor_id):
         return False
     if engagement.status == Engagement.Status.AWAITING_PAYMENT:
@@ -217,41 +150,9 @@ def may_cancel(engagement: Engagement, user: User) -> bool:
     return False
 
 
-def _complete(engagement: Engagement, *, by: User | None) -> None:
-    now = timezone.now()
-    engagement.completed_at = now
-    engagement.auto_approve_at = None
-    engagement.save()
-    question = engagement.question
-    question.move_to(Question.Status.COMPLETED, by=by)
-    question.save(update_fields=["status", "updated_at"])
-    broadcast_question_status(question)
-    stats, _ = TutorStats.objects.select_for_update().get_or_create(tutor_id=engagement.tutor_id)
-    stats.completed_count += 1
-    on_time = engagement.due_at is None or (engagement.first_delivered_at or now) <= engagement.due_at
-    stats.on_time_count += int(on_time)
-    stats.save(update_fields=["completed_count", "on_time_count"])
-
-
-def _amount(engagement: Engagement) -> str:
-    return format_money(engagement.amount, engagement.currency)
-
-
-def _tell(user: User, kind: str, engagement: Engagement, **extra) -> None:
+def notify_party(user: User, kind: str, engagement: Engagement, **extra) -> None:
     """Notify one party about their engagement; texts link to the engagement page."""
     notify(user, kind, question_title=engagement.question.title, url=engagement.get_absolute_url(), **extra)
-
-
-def _end_question(engagement: Engagement, *, by: User | None, reopen: bool) -> None:
-    """After a cancelled engagement the accepted bid is spent; the question reopens or closes."""
-    bid = Bid.objects.select_for_update().get(pk=engagement.bid_id)
-    bid.move_to(Bid.Status.CLOSED, by=by, note="engagement cancelled")
-    bid.save(update_fields=["status", "updated_at"])
-    question = engagement.question
-    reopen = reopen and question.deadline > timezone.now()
-    question.move_to(Question.Status.OPEN if reopen else Question.Status.CANCELLED, by=by)
-    question.save(update_fields=["status", "updated_at"])
-    broadcast_question_status(question)
 
 
 REMIND_BEFORE = timedelta(hours=3)
@@ -268,6 +169,6 @@ def remind_due_soon(*, now: datetime) -> int:
             if Engagement.objects.filter(pk=engagement.pk, reminded_at__isnull=True).update(reminded_at=now):
                 left = (engagement.due_at or now) - now
                 hours = max(1, round(left.total_seconds() / 3600))
-                _tell(engagement.tutor, "deadline_soon", engagement, due_display=f"in {hours} h")
+                notify_party(engagement.tutor, "deadline_soon", engagement, due_display=f"in {hours} h")
                 reminded += 1
     return reminded

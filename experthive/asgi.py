@@ -11,8 +11,8 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from experthive.routing import websocket_urlpatterns  # noqa: E402
-from experthive.ws_auth import auth_stack  # noqa: E402
+from core.ws_auth import auth_stack  # noqa: E402
+from web.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "demo",
     "ninja",  # its templates and static files: the API docs page served locally
     "api",
+    "web",  # every HTML page, its forms, templates and socket routes
     "experthive",  # the project's own commands (the clock)
 ]
 
@@ -89,7 +90,7 @@ ASGI_APPLICATION = "experthive.asgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -97,10 +98,9 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.csp",
-                "experthive.context_processors.site",
-                "experthive.context_processors.badges",
+                "web.context_processors.site",
+                "web.badge.badges",
             ],
-            "libraries": {"site_extras": "experthive.templatetags.site_extras"},
         },
     },
 ]
@@ -138,7 +138,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache and channel layer ------------------------------------------------
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "experthive.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": REDIS_URL}}
     # Every page reads the session: from Redis, with the database behind it so a flush logs no one out.
     SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     CHANNEL_LAYERS = {
@@ -192,7 +192,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_CLIENT_IP_CALLABLE = "experthive.net.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_VERBOSE = False
 # Number of reverse proxies in front of the app (1 on Heroku); 0 trusts REMOTE_ADDR only.
@@ -203,9 +203,31 @@ PHONENUMBER_DB_FORMAT = "E164"
 
 # --- Marketplace rules ---------------------------------------------------------
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "NGN")
-CURRENCIES = envlist("CURRENCIES", "NGN,USD,GBP,GHS,KES,ZAR")
-# Smallest bid per currency, in minor units (₦1,000; $5; £5; ...).
-MIN_BID = {"NGN": 100_000, "USD": 500, "GBP": 500, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
+# Everything that differs by currency, in one table; read it with core.money.currency_rules(code).
+# Amounts in minor units: min_bid is the smallest bid and budget (₦1,000; $5; ...), commission_min the
+# platform's smallest cut, min_payout the smallest payout. bank_country: whose banks a tutor picks from.
+# gateway: who takes the payments and sends the payouts (unset: PAYMENT_GATEWAY). offered: a question can
+# be posted in it (the CURRENCIES variable lists those, in the order menus show them).
+currency_table = {
+    "NGN": {"symbol": "₦", "min_bid": 100_000, "commission_min": 50_000, "min_payout": 100_000, "bank_country": "NG"},
+    "USD": {"symbol": "$", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_country": "US"},
+    "GBP": {"symbol": "£", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_country": "GB"},
+    "GHS": {"symbol": "GH₵", "min_bid": 5_000, "commission_min": 1_000, "min_payout": 5_000, "bank_country": "GH"},
+    "KES": {"symbol": "KSh ", "min_bid": 50_000, "commission_min": 10_000, "min_payout": 50_000, "bank_country": "KE"},
+    "ZAR": {"symbol": "R", "min_bid": 5_000, "commission_min": 1_000, "min_payout": 5_000, "bank_country": "ZA"},
+}
+offered = envlist("CURRENCIES", "NGN,USD,GBP,GHS,KES,ZAR")
+# "GHS:paystack,KES:flutterwave" and "NGN:50000,USD:100" override a row's gateway and commission minimum.
+gateways = dict(item.split(":", 1) for item in envlist("PAYMENT_GATEWAY_BY_CURRENCY") if ":" in item)
+commission_minimums = {code: int(amount) for code, amount in (item.split(":", 1) for item in envlist("COMMISSION_MIN"))}
+CURRENCIES = {
+    code: {**currency_table.get(code, {}), "offered": code in offered}
+    for code in dict.fromkeys([*offered, *currency_table, *gateways, *commission_minimums])
+}
+for code, gateway in gateways.items():
+    CURRENCIES[code]["gateway"] = gateway
+for code, amount in commission_minimums.items():
+    CURRENCIES[code]["commission_min"] = amount
 # The clock's jobs (management commands) and how often each runs, in seconds.
 CLOCK_JOBS = {
     "process_deadlines": envint("CLOCK_DEADLINES_SECONDS", "300"),
@@ -226,9 +248,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
 # --- Payments ---------------------------------------------------------------------
-# The gateway that takes a payment, per currency ("GHS:paystack,KES:flutterwave"), else the default.
+# The gateway that takes payments and sends payouts, unless CURRENCIES names another for the currency.
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "flutterwave")
-PAYMENT_GATEWAY_BY_CURRENCY = dict(item.split(":", 1) for item in envlist("PAYMENT_GATEWAY_BY_CURRENCY") if ":" in item)
 # With no keys the local sandbox (served by this site under /sandbox/) stands in for both gateways.
 PAYMENTS_SANDBOX = envbool("PAYMENTS_SANDBOX", "1" if DEBUG else "0")
 SANDBOX_BASE = SITE_URL.rstrip("/") + "/sandbox"
@@ -244,16 +265,10 @@ PAYSTACK = {
 }
 PAYMENT_HTTP_TIMEOUT = envint("PAYMENT_HTTP_TIMEOUT", "20")
 SANDBOX_TIMEOUT_SECONDS = PAYMENT_HTTP_TIMEOUT + 1  # the sandbox's injected timeout outlasts the client
-# Platform commission: a rate in basis points (1500 = 15%) with a fixed minimum per currency (minor units).
+# Platform commission: a rate in basis points (1500 = 15%), at least the currency's commission_min.
 COMMISSION_RATE_BPS = envint("COMMISSION_RATE_BPS", "1500")
-COMMISSION_MIN = {"NGN": 50_000, "USD": 100, "GBP": 100, "GHS": 1_000, "KES": 10_000, "ZAR": 1_000} | {
-    currency: int(amount) for currency, amount in (item.split(":", 1) for item in envlist("COMMISSION_MIN"))
-}
-MIN_PAYOUT = {"NGN": 100_000, "USD": 1_000, "GBP": 1_000, "GHS": 5_000, "KES": 50_000, "ZAR": 5_000}
 # Pending payments, refunds and payouts older than this are re-checked with the gateway.
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", "15")
-# Which country's banks a tutor picks from, per payout currency.
-BANK_COUNTRY = {"NGN": "NG", "GHS": "GH", "KES": "KE", "ZAR": "ZA", "USD": "US", "GBP": "GB"}
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -356,7 +371,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_HTTPONLY = True
-CSRF_FAILURE_VIEW = "experthive.views.csrf_failure"
+CSRF_FAILURE_VIEW = "web.home.csrf_failure"
 
 if envbool("BEHIND_PROXY", "0"):
     # Heroku's router terminates TLS and says so in X-Forwarded-Proto.
@@ -396,7 +411,7 @@ def payment_problems() -> list[str]:
     problems = []
     if PAYMENTS_SANDBOX:
         problems.append("PAYMENTS_SANDBOX must be 0: the payment sandbox is for development only.")
-    in_use = {PAYMENT_GATEWAY, *PAYMENT_GATEWAY_BY_CURRENCY.values()}
+    in_use = {PAYMENT_GATEWAY, *(rules["gateway"] for rules in CURRENCIES.values() if "gateway" in rules)}
     for name, conf in (("FLUTTERWAVE", FLUTTERWAVE), ("PAYSTACK", PAYSTACK)):
         if name.lower() not in in_use:
             continue

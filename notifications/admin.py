@@ -1,17 +1,12 @@
 from django.contrib import admin
 
+from core.admin import HistoryInline
 from notifications import services
-from notifications.models import MessageEvent, Notification, OutboundMessage, PhoneVerification, SmsOptOut
+from notifications.models import Notification, OutboundMessage, OutboundMessageEvent, PhoneVerification, SmsOptOut
 
 
-class MessageEventInline(admin.TabularInline):
-    model = MessageEvent
-    extra = 0
-    can_delete = False
-    readonly_fields = ["created_at", "from_status", "to_status", "note"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
+class EventInline(HistoryInline):
+    model = OutboundMessageEvent
 
 
 @admin.register(OutboundMessage)
@@ -32,7 +27,7 @@ class OutboundMessageAdmin(admin.ModelAdmin):
     search_fields = ["to", "provider_message_id", "user__email"]
     list_select_related = ["user"]
     date_hierarchy = "created_at"
-    inlines = [MessageEventInline]
+    inlines = [EventInline]
     actions = ["retry"]
 
     def has_add_permission(self, request):

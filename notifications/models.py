@@ -1,11 +1,11 @@
 import uuid
-from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
+from core.states import Stateful, StatusHistory
 from notifications.kinds import CHANNEL_LABELS, KINDS
 
 KIND_CHOICES = [(key, kind.label) for key, kind in KINDS.items()]
@@ -44,7 +44,7 @@ class Notification(models.Model):
         return base36(self.pk)
 
 
-class OutboundMessage(models.Model):
+class OutboundMessage(Stateful, models.Model):
     """An SMS or email in the outbox. Delivery runs after commit and retries from these rows."""
 
     class Channel(models.TextChoices):
@@ -59,7 +59,7 @@ class OutboundMessage(models.Model):
         FAILED = "failed", "Failed"  # given up; last_error says why
 
     # Which status may follow which; anything else is a bug or a stale report.
-    TRANSITIONS: ClassVar[dict[str, set[str]]] = {
+    TRANSITIONS = {
         Status.PENDING: {Status.SENDING, Status.FAILED},
         Status.SENDING: {Status.SENT, Status.PENDING, Status.FAILED},
         Status.SENT: {Status.DELIVERED, Status.FAILED},
@@ -95,28 +95,11 @@ class OutboundMessage(models.Model):
     def __str__(self) -> str:
         return f"{self.get_channel_display()} to {self.to}: {self.get_kind_display()}"
 
-    def move_to(self, status: str, *, note: str = "") -> None:
-        """The one way to change status: checked against TRANSITIONS and written to the history."""
-        if status not in self.TRANSITIONS[self.status]:
-            raise ValueError(f"An outbound message cannot go from {self.status} to {status}.")
-        MessageEvent.objects.create(message=self, from_status=self.status, to_status=status, note=note[:500])
-        self.status = status
 
-
-class MessageEvent(models.Model):
+class OutboundMessageEvent(StatusHistory):
     """Append-only history of an outbound message's status."""
 
     message = models.ForeignKey(OutboundMessage, on_delete=models.CASCADE, related_name="events")
-    from_status = models.CharField(max_length=10)
-    to_status = models.CharField(max_length=10)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "pk"]
-
-    def __str__(self) -> str:
-        return f"{self.from_status} -> {self.to_status}"
 
 
 class Preference(models.Model):

@@ -1,18 +1,26 @@
-"""Staff see every money record; none can be edited by hand (the ledger is append-only)."""
+"""Staff see every money record; none can be edited by hand (the ledger is append-only).
+Engagements are managed here too, where their money is decided (dispute actions)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils.html import format_html
 
+from core.admin import HistoryInline
+from engagements.models import Engagement, EngagementEvent
 from payments import services
 from payments.models import (
     BankAccount,
     Escrow,
+    EscrowEvent,
     LedgerEntry,
     LedgerTransaction,
-    MoneyEvent,
     Payment,
+    PaymentEvent,
     Payout,
+    PayoutEvent,
     Refund,
+    RefundEvent,
     WebhookEvent,
 )
 
@@ -28,17 +36,35 @@ class ReadOnly(admin.ModelAdmin):
         return False
 
 
+class PaymentEventInline(HistoryInline):
+    model = PaymentEvent
+
+
+class EscrowEventInline(HistoryInline):
+    model = EscrowEvent
+
+
+class RefundEventInline(HistoryInline):
+    model = RefundEvent
+
+
+class PayoutEventInline(HistoryInline):
+    model = PayoutEvent
+
+
 @admin.register(Payment)
 class PaymentAdmin(ReadOnly):
     list_display = ["reference", "engagement", "student", "gateway", "amount", "currency", "status", "created_at"]
     list_filter = ["status", "gateway", "currency"]
     search_fields = ["reference", "gateway_id", "student__email"]
+    inlines = [PaymentEventInline]
 
 
 @admin.register(Escrow)
 class EscrowAdmin(ReadOnly):
     list_display = ["engagement", "amount", "currency", "status", "to_tutor", "commission", "to_student", "settled_at"]
     list_filter = ["status", "currency"]
+    inlines = [EscrowEventInline]
 
 
 @admin.register(Refund)
@@ -46,6 +72,7 @@ class RefundAdmin(ReadOnly):
     list_display = ["payment", "amount", "currency", "status", "attempts", "gateway_id", "reason", "created_at"]
     list_filter = ["status"]
     actions = ["retry"]
+    inlines = [RefundEventInline]
 
     @admin.action(description="Retry the selected failed refunds")
     def retry(self, request, queryset):
@@ -63,6 +90,7 @@ class PayoutAdmin(ReadOnly):
     list_display = ["reference", "tutor", "amount", "currency", "status", "created_at", "paid_at"]
     list_filter = ["status", "currency"]
     search_fields = ["reference", "tutor__email"]
+    inlines = [PayoutEventInline]
 
 
 @admin.register(BankAccount)
@@ -103,7 +131,55 @@ class WebhookEventAdmin(ReadOnly):
     search_fields = ["reference", "dedupe_key"]
 
 
-@admin.register(MoneyEvent)
-class MoneyEventAdmin(ReadOnly):
-    list_display = ["kind", "object_id", "from_status", "to_status", "actor", "note", "created_at"]
-    list_filter = ["kind"]
+class EngagementEventInline(HistoryInline):
+    model = EngagementEvent
+
+
+@admin.register(Engagement)
+class EngagementAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "student", "tutor", "amount", "currency", "status", "created_at"]
+    list_filter = ["status", "currency"]
+    search_fields = ["question__title", "student__email", "tutor__email"]
+    readonly_fields = [*(f.name for f in Engagement._meta.fields), "resolve_link"]
+    inlines = [EngagementEventInline]
+    actions = ["release_to_tutor", "refund_student"]
+
+    @admin.display(description="Dispute")
+    def resolve_link(self, obj):
+        if obj.status != Engagement.Status.DISPUTED:
+            return "—"
+        return format_html(
+            '<a href="{}">Resolve: release, refund or split</a>', reverse("dispute_resolve", args=[obj.pk])
+        )
+
+    def has_add_permission(self, request):
+        return False
+
+    def _each(self, request, queryset, action, done: str):
+        count = 0
+        for engagement in queryset:
+            try:
+                action(engagement)
+                count += 1
+            except (ValidationError, PermissionDenied) as exc:
+                text = " ".join(getattr(exc, "messages", [str(exc)]))
+                self.message_user(request, f"{engagement}: {text}", messages.ERROR)
+        self.message_user(request, done.format(count=count))
+
+    @admin.action(description="Resolve dispute: release to the tutor")
+    def release_to_tutor(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda e: services.resolve_dispute(engagement=e, by=request.user, outcome="release"),
+            "Released {count} engagement(s) to the tutor.",
+        )
+
+    @admin.action(description="Resolve dispute: refund the student")
+    def refund_student(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda e: services.resolve_dispute(engagement=e, by=request.user, outcome="refund"),
+            "Refunded {count} engagement(s) to the student.",
+        )

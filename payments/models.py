@@ -8,8 +8,8 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from core.states import Stateful, StatusHistory
 from engagements.models import Engagement
-from experthive.states import check_move
 
 
 def new_reference(prefix: str) -> str:
@@ -17,65 +17,23 @@ def new_reference(prefix: str) -> str:
     return f"EH-{prefix}-{secrets.token_hex(8)}"
 
 
-class MoneyEvent(models.Model):
-    """Append-only history of every status change of a payment, escrow, refund or payout."""
-
-    kind = models.CharField(max_length=10)
-    object_id = models.PositiveBigIntegerField()
-    from_status = models.CharField(max_length=20)
-    to_status = models.CharField(max_length=20)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
-    note = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["kind", "object_id"], name="money_event_object_idx")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.object_id}: {self.from_status} → {self.to_status}"
-
-
-class Stateful(models.Model):
-    """A status moved only through the class's TRANSITIONS table, each move recorded."""
-
-    TRANSITIONS: dict = {}
-    KIND = ""
-    status: str
-
-    class Meta:
-        abstract = True
-
-    def move_to(self, new: str, *, by=None, note: str = "") -> None:
-        label = f"{self.KIND} {self.get_status_display().lower()}"  # type: ignore[attr-defined]
-        check_move(self.TRANSITIONS, self.status, new, label=label)
-        MoneyEvent.objects.create(
-            kind=self.KIND, object_id=self.pk, from_status=self.status, to_status=new, actor=by, note=note[:500]
-        )
-        self.status = new
-
-    @property
-    def history(self):
-        return MoneyEvent.objects.filter(kind=self.KIND, object_id=self.pk)
-
-
-class Payment(Stateful):
+class Payment(Stateful, models.Model):
     """One attempt to take the engagement's price through a gateway's hosted checkout."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for the gateway"
-        SUCCESSFUL = "successful", "Paid"
+        SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
         DUPLICATE = "duplicate", "Paid twice, refunded"
 
     TRANSITIONS = {
         # Verification is the truth: a checkout cancelled or failed on our side may still be paid later.
-        Status.PENDING: {Status.SUCCESSFUL, Status.FAILED, Status.CANCELLED, Status.DUPLICATE},
-        Status.FAILED: {Status.SUCCESSFUL, Status.DUPLICATE},
-        Status.CANCELLED: {Status.SUCCESSFUL, Status.DUPLICATE},
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.DUPLICATE},
+        Status.FAILED: {Status.SUCCEEDED, Status.DUPLICATE},
+        Status.CANCELLED: {Status.SUCCEEDED, Status.DUPLICATE},
     }
-    KIND = "payment"
+    STATUS_NOUN = "payment"
 
     engagement = models.ForeignKey(Engagement, on_delete=models.PROTECT, related_name="payments")
     student = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payments")
@@ -94,7 +52,7 @@ class Payment(Stateful):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["engagement"], condition=Q(status="successful"), name="one_successful_payment_per_engagement"
+                fields=["engagement"], condition=Q(status="succeeded"), name="one_succeeded_payment_per_engagement"
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
@@ -104,7 +62,13 @@ class Payment(Stateful):
         return self.reference
 
 
-class Escrow(Stateful):
+class PaymentEvent(StatusHistory):
+    """Append-only history of a payment's status."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="events")
+
+
+class Escrow(Stateful, models.Model):
     """The verified payment held for the engagement until it is released, refunded or split."""
 
     class Status(models.TextChoices):
@@ -114,7 +78,7 @@ class Escrow(Stateful):
         SPLIT = "split", "Split between the two"
 
     TRANSITIONS = {Status.HELD: {Status.RELEASED, Status.REFUNDED, Status.SPLIT}}
-    KIND = "escrow"
+    STATUS_NOUN = "escrow"
 
     engagement = models.OneToOneField(Engagement, on_delete=models.PROTECT, related_name="escrow")
     payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="escrow")
@@ -141,7 +105,13 @@ class Escrow(Stateful):
         return f"Escrow for engagement {self.engagement_id}"
 
 
-class Refund(Stateful):
+class EscrowEvent(StatusHistory):
+    """Append-only history of an escrow's status."""
+
+    escrow = models.ForeignKey(Escrow, on_delete=models.CASCADE, related_name="events")
+
+
+class Refund(Stateful, models.Model):
     """Money sent back to the student's card or account through the gateway."""
 
     class Status(models.TextChoices):
@@ -150,7 +120,7 @@ class Refund(Stateful):
         FAILED = "failed", "Failed (staff will retry)"
 
     TRANSITIONS = {Status.PENDING: {Status.SUCCEEDED, Status.FAILED}, Status.FAILED: {Status.PENDING}}
-    KIND = "refund"
+    STATUS_NOUN = "refund"
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     escrow = models.OneToOneField(Escrow, on_delete=models.PROTECT, null=True, blank=True, related_name="refund")
@@ -182,6 +152,12 @@ class Refund(Stateful):
         return f"Refund {self.pk} of {self.payment}"
 
 
+class RefundEvent(StatusHistory):
+    """Append-only history of a refund's status."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="events")
+
+
 class BankAccount(models.Model):
     """Where a tutor is paid: resolved to the holder's name with the gateway before it is saved."""
 
@@ -204,16 +180,16 @@ class BankAccount(models.Model):
         return f"{self.bank_name} ••••{self.account_number[-4:]} ({self.account_name})"
 
 
-class Payout(Stateful):
+class Payout(Stateful, models.Model):
     """A tutor's available balance sent to their bank account as a gateway transfer."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "On its way"
-        PAID = "paid", "Paid"
+        SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Failed, returned to your balance"
 
-    TRANSITIONS = {Status.PENDING: {Status.PAID, Status.FAILED}}
-    KIND = "payout"
+    TRANSITIONS = {Status.PENDING: {Status.SUCCEEDED, Status.FAILED}}
+    STATUS_NOUN = "payout"
 
     tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
     bank_account = models.ForeignKey(BankAccount, on_delete=models.PROTECT, related_name="payouts")
@@ -237,6 +213,12 @@ class Payout(Stateful):
 
     def __str__(self) -> str:
         return self.reference
+
+
+class PayoutEvent(StatusHistory):
+    """Append-only history of a payout's status."""
+
+    payout = models.ForeignKey(Payout, on_delete=models.CASCADE, related_name="events")
 
 
 class WebhookEvent(models.Model):

@@ -57,7 +57,7 @@ def staff_summary() -> dict:
     return {
         "payments": Payment.objects.aggregate(
             pending=Count("id", filter=Q(status=Payment.Status.PENDING)),
-            successful=Count("id", filter=Q(status=Payment.Status.SUCCESSFUL)),
+            succeeded=Count("id", filter=Q(status=Payment.Status.SUCCEEDED)),
         ),
         "refunds_pending": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.FAILED]).count(),
         "payouts_pending": Payout.objects.filter(status=Payout.Status.PENDING).count(),

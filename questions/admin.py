@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from experthive.admin import HistoryInline
+from core.admin import HistoryInline
 from questions.models import Attachment, Question, QuestionEvent
 
 

@@ -1,13 +1,11 @@
-import uuid
-from pathlib import Path
-
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
 from catalog.models import Level, Subject
-from experthive.states import Stateful, StatusHistory
+from core.states import Stateful, StatusHistory
+from core.uploads import StoredFile
 from questions import feed_cache
 
 
@@ -95,24 +93,14 @@ class QuestionEvent(StatusHistory):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="events")
 
 
-def attachment_path(instance, filename: str) -> str:
-    # A random name: the stored path never reveals or trusts the uploaded one.
-    return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{Path(filename).suffix.lower()[:8]}"
+class Attachment(StoredFile):
+    UPLOAD_FOLDER = "attachments"
 
-
-class Attachment(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(upload_to=attachment_path)
-    original_name = models.CharField(max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
     uploaded_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
 
     def get_absolute_url(self) -> str:
         return reverse("attachment_download", args=[self.pk])

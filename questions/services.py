@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -11,10 +10,11 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalog.models import Level, Subject
-from experthive.markup import plain_text, render_markdown
-from experthive.money import format_money
-from experthive.realtime import broadcast_after_commit, question_group
-from experthive.uploads import check_upload
+from core import changes
+from core.markup import plain_text, render_markdown
+from core.money import currency_rules, format_money, offered_currencies
+from core.realtime import broadcast_after_commit, question_group
+from core.uploads import check_uploads
 from questions.models import Attachment, Question
 from questions.tasks import announce_question  # the new question, to matching tutors
 
@@ -45,12 +45,10 @@ def _check_fields(
         errors["deadline"] = DEADLINE_TOO_SOON.format(earliest=timezone.localtime(now + MIN_NOTICE).strftime("%H:%M"))
     elif deadline > now + MAX_NOTICE:
         errors["deadline"] = DEADLINE_TOO_FAR
-    if currency not in settings.CURRENCIES:
-        errors["currency"] = UNKNOWN_CURRENCY.format(currencies=", ".join(settings.CURRENCIES))
-    elif budget < settings.MIN_BID.get(currency, 1):
-        errors["budget"] = BUDGET_TOO_LOW.format(
-            currency=currency, minimum=format_money(settings.MIN_BID[currency], currency)
-        )
+    if currency not in offered_currencies():
+        errors["currency"] = UNKNOWN_CURRENCY.format(currencies=", ".join(offered_currencies()))
+    elif budget < (minimum := currency_rules(currency).min_bid):
+        errors["budget"] = BUDGET_TOO_LOW.format(currency=currency, minimum=format_money(minimum, currency))
     if errors:
         raise ValidationError(errors)
 
@@ -96,6 +94,7 @@ def post_question(
     question.save()
     add_attachments(question=question, by=student, files=files)
     transaction.on_commit(lambda: announce_question.enqueue(question_id=question.pk))
+    changes.question_changed.announce(question.pk)
     return question
 
 
@@ -129,6 +128,7 @@ def update_question(
         currency=currency,
     )
     question.save()
+    changes.question_changed.announce(question.pk)
     return question
 
 
@@ -141,17 +141,7 @@ def add_attachments(*, question: Question, by: User, files: Sequence[UploadedFil
         raise ValidationError(NOT_EDITABLE, code="not_editable")
     if question.attachments.count() + len(files) > MAX_ATTACHMENTS:
         raise ValidationError({"attachments": TOO_MANY_FILES.format(count=MAX_ATTACHMENTS)})
-    checked = [(upload, check_upload(upload)) for upload in files]  # all or nothing
-    return [
-        Attachment.objects.create(
-            question=question,
-            file=upload,
-            original_name=(upload.name or "file")[:200],
-            content_type=content_type,
-            size=upload.size or 0,
-        )
-        for upload, content_type in checked
-    ]
+    return Attachment.store(check_uploads(files), question=question)
 
 
 @transaction.atomic
@@ -184,8 +174,10 @@ def expire_overdue_questions(*, now: datetime | None = None) -> int:
 
 def broadcast_question_status(question: Question) -> None:
     """Tell everyone watching the bid board (after commit) that the question changed status:
-    taken, reopened, closed. The page fetches what changed through its own view."""
+    taken, reopened, closed. The page fetches what changed through its own view. Every status
+    change passes here, so it is also where the change is announced to whoever keeps a copy."""
     broadcast_after_commit(question_group(question.pk), {"type": "question.changed", "status": question.status})
+    changes.question_changed.announce(question.pk)
 
 
 def _lock_own(question: Question, by: User) -> Question:

@@ -45,7 +45,3 @@ def tutor_facts(row: TutorVector) -> TutorFacts:
         recent=facts.get("recent", 0),
         usual_price=facts.get("usual_price", {}),
     )
-
-
-def empty_tutor_facts(tutor_id: int) -> TutorFacts:
-    return TutorFacts(id=tutor_id)

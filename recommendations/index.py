@@ -6,6 +6,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -52,11 +53,13 @@ class DatabaseIndex:
     @transaction.atomic
     def store_question(self, *, question_id: int, vector: text.Vector) -> None:
         old = QuestionVector.objects.filter(question_id=question_id).values_list("terms", flat=True).first() or {}
-        removed = [(term, -1) for term in old if term not in vector]
+        removed = [term for term in old if term not in vector]
         added = [(term, 1) for term in vector if term not in old]
-        if removed or added:
+        if removed:  # an edit: an UPSERT of -1 would fail the column's check before it reached the row
+            TermStat.objects.filter(term__in=removed, questions__gt=0).update(questions=F("questions") - 1)
+        if added:
             with connection.cursor() as cursor:
-                cursor.executemany(UPSERT, removed + added)
+                cursor.executemany(UPSERT, added)
         QuestionVector.objects.update_or_create(
             question_id=question_id, defaults={"terms": vector, "indexed_at": timezone.now()}
         )

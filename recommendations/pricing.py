@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef
 
 from catalog.models import Level, Subject
+from core.money import currency_rules
 from engagements.models import Engagement, EngagementEvent
 
 MIN_SAMPLES = 5
@@ -76,14 +77,14 @@ def comparable_prices(*, subject: Subject, level: Level | None, currency: str) -
 def rule_of_thumb(*, level: Level | None, currency: str) -> tuple[int, int]:
     """A few times the smallest bid, more for advanced levels (positions count up within a system)."""
     steps = (level.position % 100) if level else 5
-    typical = settings.MIN_BID.get(currency, 100) * RULE_BASE_MULTIPLE * (1 + RULE_LEVEL_STEP * steps)
+    typical = currency_rules(currency).min_bid * RULE_BASE_MULTIPLE * (1 + RULE_LEVEL_STEP * steps)
     return int(typical * 0.75), int(typical * 1.5)
 
 
 def price_hint(
     *, subject: Subject | None, level: Level | None, currency: str, words: int = 0, hours_left: float | None = None
 ) -> PriceHint | None:
-    if subject is None or currency not in settings.MIN_BID:
+    if subject is None or currency not in settings.CURRENCIES:
         return None
     amounts = without_outliers(comparable_prices(subject=subject, level=level, currency=currency))
     factor = urgency_factor(hours_left) * length_factor(words)
@@ -100,5 +101,5 @@ def price_hint(
 
 def _round(amount: float, currency: str) -> int:
     """To a price people say: whole hundreds of the major unit (₦4,300, not ₦4,287.50)."""
-    step = 100 * 100 if settings.MIN_BID.get(currency, 0) >= 10_000 else 100
+    step = 100 * 100 if currency_rules(currency).min_bid >= 10_000 else 100
     return max(step, round(amount / step) * step)

@@ -89,10 +89,6 @@ class Match:
     score: float
     parts: Mapping[str, float]
 
-    @property
-    def main_reason(self) -> str:
-        return max(self.parts, key=lambda name: self.parts[name])
-
 
 def shrunk(successes: float, trials: float, prior: float, strength: float = PRIOR_JOBS) -> float:
     """Bayesian average: few trials stay near the prior, many speak for themselves."""

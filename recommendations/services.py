@@ -12,13 +12,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import TutorProfile, User
 from bidding.models import Bid, TutorStats
+from core.markup import plain_text
 from engagements.models import Engagement
-from experthive.markup import plain_text
 from notifications.services import notify
 from questions.models import Question
 from recommendations import text
@@ -50,6 +50,11 @@ def index_question(*, question: Question) -> text.Vector:
     vector = text.weigh(counts, idfs, default_idf=default)
     index.store_question(question_id=question.pk, vector=vector)
     return vector
+
+
+def unlist_question(*, question_id: int) -> None:
+    """A closed question leaves the postings (they find open questions); its vector stays."""
+    QuestionTerm.objects.filter(question_id=question_id).delete()
 
 
 # --- Tutors ------------------------------------------------------------------------------
@@ -241,13 +246,11 @@ def record_outcomes(*, since: timedelta = timedelta(days=30)) -> int:
 
 
 def refresh(*, limit: int = 1000) -> dict[str, int]:
-    """Index open questions that have no vector yet and tutors whose history changed; log outcomes.
-    Safe to run as often as you like (a periodic job and `manage.py refresh_recommendations`)."""
+    """Index open questions whose vector is missing or older than their last change, and tutors
+    whose history changed; log outcomes. Safe to run as often as you like (a periodic job and
+    `manage.py refresh_recommendations`)."""
     indexed_questions = 0
-    missing = (
-        Question.objects.open().exclude(pk__in=QuestionVector.objects.values("question_id")).select_related("subject")
-    )
-    for question in missing[:limit]:
+    for question in stale_questions()[:limit]:
         index_question(question=question)
         indexed_questions += 1
     indexed_tutors = 0
@@ -263,6 +266,13 @@ def refresh(*, limit: int = 1000) -> dict[str, int]:
         "pruned": pruned,
         "outcomes": record_outcomes(),
     }
+
+
+def stale_questions() -> QuerySet[Question]:
+    """Open questions with no vector, or one indexed before the question last changed (an edit
+    or a status change that no task reached: a lost enqueue, a write from the admin)."""
+    fresh = QuestionVector.objects.filter(question_id=OuterRef("pk"), indexed_at__gte=OuterRef("updated_at"))
+    return Question.objects.open().filter(~Exists(fresh)).select_related("subject")
 
 
 def stale_tutors() -> list[User]:

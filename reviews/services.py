@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from bidding.models import TutorStats
+from core import changes
 from engagements.models import Engagement
 from notifications.services import notify
 from reviews.models import RATING_FIELDS, Review
@@ -79,6 +80,7 @@ def create_review(
         engagement=engagement, tutor_id=engagement.tutor_id, student=by, text=text.strip(), **ratings
     )
     _count(review, +1)
+    changes.tutor_changed.announce(review.tutor_id)
     notify(
         review.tutor,
         "new_review",
@@ -122,6 +124,7 @@ def edit_review(
     review.save()
     if not review.is_hidden:
         _count(review, +1)
+        changes.tutor_changed.announce(review.tutor_id)
     return review
 
 
@@ -150,4 +153,5 @@ def set_review_hidden(*, review: Review, by: User, hidden: bool) -> Review:
         review.is_hidden = hidden
         review.save(update_fields=["is_hidden", "updated_at"])
         _count(review, -1 if hidden else +1)
+        changes.tutor_changed.announce(review.tutor_id)
     return review

@@ -52,7 +52,7 @@ def test_a_student_pays_into_escrow_and_the_tutor_is_paid_out(phone_page, deskto
     tutor.get_by_role("button", name="Request payout").click()
     assert tutor.get_by_text("Payout of ₦3,400 requested").is_visible()
     tutor.reload()
-    assert tutor.locator(".status-payout-paid").first.is_visible()
+    assert tutor.locator(".status-payout-succeeded").first.is_visible()
     shoot(tutor, "earnings-paid-out")
     assert Engagement.objects.get().status == Engagement.Status.COMPLETED
 

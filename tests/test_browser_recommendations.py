@@ -15,10 +15,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_student_gets_a_price_hint_and_tutors_and_a_tutor_sees_why(
-    phone_page, desktop_page, ada, bola, staff, maths, sss3
+    phone_page, desktop_page, live_sandbox, ada, bola, maths, sss3
 ):
     for (title, body), stars in zip(CALCULUS, [5, 4, 5], strict=True):
-        complete_job(ask(ada, maths, sss3, title, body), bola, staff, stars=stars)
+        complete_job(ask(ada, maths, sss3, title, body), bola, stars=stars)
     services.index_tutor(tutor=bola)
     student, tutor = phone_page, desktop_page
 

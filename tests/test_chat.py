@@ -318,7 +318,7 @@ def test_a_bid_change_is_announced_after_commit(bola, question, django_capture_o
     from bidding import services as bid_services
 
     sent = []
-    monkeypatch.setattr("experthive.realtime.broadcast_all", sent.extend)
+    monkeypatch.setattr("core.realtime.broadcast_all", sent.extend)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         bid = bid_services.place_bid(question=question, tutor=bola, amount=400_000, message="Hi", delivery_hours=5)
         assert sent == []  # nothing leaves before the commit

@@ -17,11 +17,12 @@ from api import services as api_services
 from bidding import services as bid_services
 from chat import limits, services
 from chat.models import Message
+from core.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 from engagements import services as engagement_services
 from experthive.asgi import application
-from experthive.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 from notifications import services as notification_services
 from notifications.services import notify
+from tests.sandbox import pay_in_sandbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 QUIET = 1.0  # seconds of silence that count as "nothing more arrives"
@@ -157,13 +158,13 @@ async def test_contact_details_are_masked_before_payment_and_the_sender_is_told(
     await student.disconnect()
 
 
-async def test_nothing_is_masked_once_the_engagement_is_paid(conversation, ada, bola, staff):
+async def test_nothing_is_masked_once_the_engagement_is_paid(conversation, ada, bola):
     engagement = await database_sync_to_async(engagement_services.accept_bid)(bid=conversation.bid, by=ada)
     tutor = await open_socket(chat(conversation), bola)
     await tutor.send_json_to({"type": "message", "client_id": "bola-0000001", "text": "Call 0803 123 4567"})
     assert (await receive(tutor, "ack"))["masked"] is True  # accepted, not yet paid
 
-    await database_sync_to_async(engagement_services.mark_funded)(engagement=engagement, by=staff)
+    await database_sync_to_async(pay_in_sandbox)(engagement)
     await tutor.send_json_to({"type": "message", "client_id": "bola-0000002", "text": "Call 0803 123 4567"})
 
     assert (await receive(tutor, "ack"))["masked"] is False
@@ -274,7 +275,7 @@ async def test_a_message_whose_broadcast_was_lost_arrives_with_the_next_heartbea
 ):
     settings.WEBSOCKET_HEARTBEAT_SECONDS = 0.5
     student = await open_socket(chat(conversation), ada)
-    monkeypatch.setattr("experthive.realtime.broadcast_all", lambda sends: None)  # the layer is down
+    monkeypatch.setattr("core.realtime.broadcast_all", lambda sends: None)  # the layer is down
 
     await post(conversation=conversation, by=bola, text="sent while Redis restarted", client_id="bola-0000001")
     recovered = await receive(student, "message", timeout=3)

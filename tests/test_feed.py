@@ -228,7 +228,7 @@ def test_with_the_cache_off_every_view_reads_the_database(
 def test_the_feed_still_works_while_redis_is_away(client, bola, ada, maths, sss3, settings, caplog):
     """The cache and the sessions ride out a Redis restart: sessions come from the database and
     the list is built afresh, with a warning in the log."""
-    settings.CACHES = {"default": {"BACKEND": "experthive.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
+    settings.CACHES = {"default": {"BACKEND": "core.redis_cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     settings.SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
     ask(ada, maths, sss3, "Asked while Redis is down")
     client.force_login(bola)

@@ -8,6 +8,7 @@ from bidding import services as bids
 from engagements import services
 from notifications import sms
 from notifications.models import Notification
+from payments import services as payment_services
 from reviews import services as reviews
 from tests.notifications.helpers import verify_phone
 
@@ -76,7 +77,7 @@ def test_payment_delivery_and_approval_reach_the_right_party(completed, ada, bol
 def test_a_revision_and_a_review_reach_the_tutor(delivered, ada, bola):
     services.request_revision(engagement=delivered, by=ada, reason="Show the working")
     services.deliver_work(engagement=delivered, by=bola, message="With working")
-    services.approve_work(engagement=delivered, by=ada)
+    payment_services.approve_and_release(engagement=delivered, by=ada)
     reviews.create_review(
         engagement=delivered, by=ada, overall=5, knowledge=5, clarity=5, timeliness=5, communication=5, text="Great"
     )
@@ -91,7 +92,7 @@ def test_a_dispute_tells_the_other_side_and_its_outcome_tells_both(delivered, ad
     assert kinds_for(bola)[-1] == "dispute_opened"
     assert "dispute_opened" not in kinds_for(ada)
 
-    services.resolve_dispute(engagement=delivered, by=staff, release_to_tutor=False, note="")
+    payment_services.resolve_dispute(engagement=delivered, by=staff, outcome="refund")
 
     assert kinds_for(ada)[-1] == kinds_for(bola)[-1] == "dispute_resolved"
     assert Notification.objects.filter(kind="dispute_resolved", title__contains="refunded to the student").count() == 2

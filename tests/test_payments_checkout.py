@@ -93,12 +93,12 @@ def test_paying_less_than_asked_is_not_credited_and_is_refunded(engagement):
 )
 def test_a_verification_that_does_not_match_credits_nothing(engagement, ada, change, message):
     payment = services.checkout._new_payment(engagement=engagement, student=ada)
-    said = {"reference": payment.reference, "gateway_id": "1", "status": "successful", "amount": 400_000}
+    said = {"reference": payment.reference, "gateway_id": "1", "status": "succeeded", "amount": 400_000}
     verification = Verification(**{**said, "currency": "NGN", **change})
 
     payment = services.confirm_payment(payment=payment, verification=verification)
 
-    assert payment.status != Payment.Status.SUCCESSFUL
+    assert payment.status != Payment.Status.SUCCEEDED
     assert message in payment.failure_reason
     assert status_of(engagement) == Engagement.Status.AWAITING_PAYMENT
     assert ledger.balance(account=Account.ESCROW, currency="NGN", engagement=engagement) == 0
@@ -131,7 +131,7 @@ def test_a_second_payment_from_an_old_checkout_is_refunded_not_double_charged(cl
     page = client.get(path_of(back["Location"]), follow=True)
 
     assert "already paid, so this payment is being refunded" in page.text
-    assert Payment.objects.filter(status=Payment.Status.SUCCESSFUL).count() == 1
+    assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
     assert Escrow.objects.get().amount == 400_000
     assert Refund.objects.get().reason == "paid twice: refunded"
     assert ledger.balance(account=Account.ESCROW, currency="NGN", engagement=engagement) == 400_000
@@ -174,7 +174,7 @@ def test_strangers_and_the_tutor_cannot_pay_or_see_the_payment(client, dayo, bol
 
 
 def test_paystack_is_chosen_by_settings_and_the_student_flow_is_the_same(settings, engagement):
-    settings.PAYMENT_GATEWAY_BY_CURRENCY = {"NGN": "paystack"}
+    settings.CURRENCIES = {**settings.CURRENCIES, "NGN": {**settings.CURRENCIES["NGN"], "gateway": "paystack"}}
 
     page = pay_in_sandbox(engagement)
 

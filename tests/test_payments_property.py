@@ -17,7 +17,7 @@ from payments.services.checkout import _new_payment
 from questions import services as question_services
 from tests.conftest import in_hours
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 OPERATIONS = st.lists(
     st.one_of(
@@ -52,7 +52,7 @@ def funded_engagement(ada, bola, maths, sss3):
 def pay(engagement, ada):
     payment = _new_payment(engagement=engagement, student=ada)
     said = Verification(
-        reference=payment.reference, gateway_id="1", status="successful", amount=400_000, currency="NGN", fee=5_600
+        reference=payment.reference, gateway_id="1", status="succeeded", amount=400_000, currency="NGN", fee=5_600
     )
     services.confirm_payment(payment=payment, verification=said)
 
@@ -71,7 +71,7 @@ def apply(op, engagement, ada, bola, staff, account):
         pay(engagement, ada)
     else:
         payout = services.request_payout(tutor=bola, bank_account=account, amount=op[1])
-        result = TransferResult(reference=payout.reference, gateway_id="9", status="successful" if op[2] else "failed")
+        result = TransferResult(reference=payout.reference, gateway_id="9", status="succeeded" if op[2] else "failed")
         services.apply_transfer_result(payout=payout, result=result)
 
 

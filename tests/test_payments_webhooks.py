@@ -40,7 +40,7 @@ def test_the_webhook_alone_credits_a_payment_after_asking_the_gateway(engagement
 
     payment.refresh_from_db()
     engagement.refresh_from_db()
-    assert payment.status == Payment.Status.SUCCESSFUL
+    assert payment.status == Payment.Status.SUCCEEDED
     assert engagement.status == Engagement.Status.IN_PROGRESS
     assert WebhookEvent.objects.get().status == WebhookEvent.Status.PROCESSED
 
@@ -63,7 +63,7 @@ def test_duplicate_webhooks_from_the_gateway_are_stored_once(engagement, django_
 
     assert SandboxWebhook.objects.filter(response_status=200).count() == 2
     assert WebhookEvent.objects.count() == 1
-    assert Payment.objects.get().status == Payment.Status.SUCCESSFUL
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
 
 
 def test_a_late_webhook_after_the_return_page_changes_nothing(engagement, django_capture_on_commit_callbacks):
@@ -97,7 +97,7 @@ def test_events_out_of_order_end_in_the_gateways_truth(client, engagement, djang
 
     assert response.status_code == 200
     assert WebhookEvent.objects.count() == 2
-    assert Payment.objects.get().status == Payment.Status.SUCCESSFUL
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
     assert ledger.balance(account=Account.ESCROW, currency="NGN", engagement=engagement) == 400_000
 
 
@@ -164,5 +164,5 @@ def test_paystack_webhooks_credit_a_payment_too(settings, engagement, django_cap
     payment = paid_at_gateway(engagement, webhook="send", capture=django_capture_on_commit_callbacks)
 
     payment.refresh_from_db()
-    assert payment.status == Payment.Status.SUCCESSFUL
+    assert payment.status == Payment.Status.SUCCEEDED
     assert WebhookEvent.objects.get().gateway == "paystack"

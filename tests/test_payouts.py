@@ -97,7 +97,7 @@ def test_a_payout_goes_out_as_a_transfer_and_shows_paid(client, bola, completed,
         page = client.post(reverse("payout_request"), {"bank_account": account.pk, "amount": "3,400"}, follow=True)
 
     assert "Payout of ₦3,400 requested" in page.text
-    assert Payout.objects.get().status == Payout.Status.PAID
+    assert Payout.objects.get().status == Payout.Status.SUCCEEDED
     assert "Paid out</dt><dd>₦3,400" in client.get(reverse("earnings")).text
     assert available(bola) == 0
     assert SandboxTransfer.objects.get().amount == 340_000
@@ -158,7 +158,7 @@ def test_a_timeout_while_paying_out_is_recovered_without_paying_twice(
         services.reconcile(everything=True)
 
     payout.refresh_from_db()
-    assert payout.status == Payout.Status.PAID
+    assert payout.status == Payout.Status.SUCCEEDED
     assert SandboxTransfer.objects.count() == 1
     assert ledger.balance(account=Account.TUTOR_PAID_OUT, currency="NGN", user=bola) == 340_000
 
@@ -183,7 +183,7 @@ def test_paystack_payouts_use_a_transfer_recipient(settings, bola, completed):
 
     payout.refresh_from_db()
     assert account.recipient_code.startswith("RCP_")
-    assert payout.status == Payout.Status.PAID
+    assert payout.status == Payout.Status.SUCCEEDED
 
 
 def test_strangers_see_no_earnings_or_bank_accounts(client, ada, dayo, chen, bola, completed):

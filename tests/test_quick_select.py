@@ -4,8 +4,8 @@ import pytest
 from django import forms
 
 from catalog.models import Subject
-from experthive.forms import QuickSelect
-from questions.forms import FeedForm
+from web.forms import QuickSelect
+from web.forms.questions import FeedForm
 
 
 def both_renderings(form: forms.Form, name: str) -> tuple[str, str]:

@@ -40,7 +40,7 @@ def test_staff_re_check_everything_pending_from_the_report(client, staff, engage
     page = client.post(reverse("payments_reconciliation"), follow=True).text
 
     assert "payments re-verified: 1" in page
-    assert Payment.objects.get().status == Payment.Status.SUCCESSFUL
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
 
 
 def test_the_reconcile_command_reports(funded, capsys):

@@ -55,7 +55,7 @@ def later(minutes: int = 20):
 
 def held_by_gateway(engagement) -> list[int]:
     """The refunds the gateway holds for the engagement's payment, as amounts."""
-    reference = Payment.objects.get(engagement=engagement, status=Payment.Status.SUCCESSFUL).reference
+    reference = Payment.objects.get(engagement=engagement, status=Payment.Status.SUCCEEDED).reference
     return [made.amount for made in SandboxRefund.objects.filter(charge__reference=reference).order_by("id")]
 
 
@@ -96,7 +96,7 @@ def test_sending_a_timed_out_refund_again_adopts_the_one_the_gateway_has(client,
     services.send_refund(refund_id=refund.pk)
 
     assert_refunded_once(client, disputed, refund)
-    assert "found at the gateway" in refund.history.last().note
+    assert "found at the gateway" in refund.events.last().note
 
 
 def test_a_full_refund_that_timed_out_is_not_marked_failed_when_the_gateway_has_it(

@@ -10,10 +10,10 @@ from django.contrib.auth.hashers import PBKDF2PasswordHasher
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
-from accounts.management.commands import seed_demo
-from accounts.management.commands.seed_demo import DEMO_PASSWORD, STAFF_EMAIL, STUDENT_EMAIL, TUTOR_EMAIL
 from accounts.models import StudentProfile, TutorProfile, User
 from catalog.models import Subject
+from demo import people
+from demo.profiles import DEMO_PASSWORD, STAFF_EMAIL, STUDENT_EMAIL, TUTOR_EMAIL
 
 DEMO = "@demo.experthive.ng"
 
@@ -173,14 +173,14 @@ def test_phones_are_valid_e164_and_mostly_nigerian():
 
 def test_every_phone_pattern_is_valid():
     # The command checks each number it makes; this catches a stale prefix before anyone runs it.
-    numbers = [f"+234{prefix}1234567" for prefix in seed_demo.NIGERIAN_PREFIXES]
-    numbers += [f"{prefix}123" for prefix in seed_demo.UK_FICTIONAL_PREFIXES]
-    numbers += [f"+1{area}5550142" for area in seed_demo.NANP_AREA_CODES]
+    numbers = [f"+234{prefix}1234567" for prefix in people.NIGERIAN_PREFIXES]
+    numbers += [f"{prefix}123" for prefix in people.UK_FICTIONAL_PREFIXES]
+    numbers += [f"+1{area}5550142" for area in people.NANP_AREA_CODES]
     rng = random.Random(1)
-    numbers += [seed_demo.international_phone(rng) for _ in range(200)]
-    numbers += [seed_demo.nigerian_phone(rng) for _ in range(200)]
+    numbers += [people.international_phone(rng) for _ in range(200)]
+    numbers += [people.nigerian_phone(rng) for _ in range(200)]
     for number in numbers:
-        assert seed_demo.checked_phone(number) == number
+        assert people.checked_phone(number) == number
 
 
 @pytest.mark.django_db

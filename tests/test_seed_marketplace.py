@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from accounts.management.commands.seed_demo import STUDENT_EMAIL, TUTOR_EMAIL
+from demo.profiles import STUDENT_EMAIL, TUTOR_EMAIL
 from engagements.models import Engagement
 from questions.models import Question
 

@@ -7,9 +7,8 @@ from api import present
 from api import schemas as s
 from api.auth import caller
 from bidding import services
-from bidding.access import bids_visible_to, get_bid_to_accept, get_own_bid
+from bidding.access import BID_SORTS, bids_visible_to, get_bid_to_accept, get_own_bid
 from bidding.models import Bid
-from bidding.views import SORTS
 from engagements import services as engagement_services
 from engagements.access import get_engagement_for
 from questions.access import get_question_for
@@ -25,7 +24,7 @@ def list_bids(request: HttpRequest, query: Query[s.BidQuery], question_id: int =
     user = caller(request)
     question = get_question_for(user, question_id)
     bids = [bid for bid in bids_visible_to(user, question) if bid.status in SHOWN]
-    bids.sort(key=SORTS[query.sort])
+    bids.sort(key=BID_SORTS[query.sort])
     return [present.bid(bid) for bid in bids]
 
 

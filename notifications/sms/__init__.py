@@ -1,13 +1,16 @@
 """SMS backends, chosen by the SMS_BACKEND setting the way EMAIL_BACKEND chooses a mailer.
 
 Each backend sends one text to one E.164 number and returns the provider's message id, or
-raises SmsError saying whether trying again later could help.
+raises SmsError saying whether trying again later could help. A provider's backend also reads
+what the provider posts back to us: it checks the callback is genuine, then turns delivery
+reports and texts from users into Report and Inbound.
 """
 
 from dataclasses import dataclass
 
 import httpx
 from django.conf import settings
+from django.http import HttpRequest
 from django.utils.module_loading import import_string
 
 
@@ -26,6 +29,28 @@ class SmsError(Exception):
         self.opted_out = opted_out  # the number said STOP at the provider
 
 
+@dataclass(frozen=True)
+class Report:
+    """A provider's last word on a text it accepted: it reached the handset, or never will (and why)."""
+
+    message_id: str
+    delivered: bool
+    reason: str = ""
+    opted_out: str = ""  # the number, when the provider says it replied STOP
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """A text a user sent to us."""
+
+    phone: str
+    text: str
+
+
+class MalformedCallback(ValueError):
+    """A genuine callback we cannot read: refused, nothing written."""
+
+
 class BaseSmsBackend:
     name = "base"
     timeout = httpx.Timeout(10.0, connect=5.0)
@@ -36,6 +61,19 @@ class BaseSmsBackend:
 
     def send(self, message: SmsMessage) -> str:
         raise NotImplementedError
+
+    # --- callbacks: what the provider posts back to us ---
+
+    def authentic(self, request: HttpRequest, *, token: str = "") -> bool:
+        """Whether a callback comes from the provider (its signature, or the secret `token` from our URL)."""
+        return False  # a backend that takes no callbacks believes none
+
+    def parse_report(self, request: HttpRequest) -> list[Report]:
+        """The final delivery reports in a callback; on the way statuses ("sent", "queued") give none."""
+        raise MalformedCallback(f"{self.name} sends no delivery reports.")
+
+    def parse_inbound(self, request: HttpRequest) -> Inbound:
+        raise MalformedCallback(f"{self.name} forwards no texts.")
 
     def client(self, **kwargs) -> httpx.Client:
         return httpx.Client(transport=self.transport, timeout=self.timeout, **kwargs)

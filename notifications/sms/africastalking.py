@@ -2,11 +2,15 @@
 
 The answer lists one result per recipient with a statusCode: 100-102 are accepted;
 405 (our balance), 500 and 501 (their side) may pass later; 406 means the number opted out.
+Its callbacks (delivery reports, opt-outs, inbound texts) are unsigned form posts, so a secret
+token sits in the callback URLs (AFRICASTALKING_WEBHOOK_TOKEN).
 """
 
 from django.conf import settings
+from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 
-from notifications.sms import BaseSmsBackend, SmsError, SmsMessage, http_error
+from notifications.sms import BaseSmsBackend, Inbound, MalformedCallback, Report, SmsError, SmsMessage, http_error
 from notifications.sms.termii import _json
 
 ACCEPTED = {100, 101, 102}
@@ -38,3 +42,31 @@ class AfricasTalkingBackend(BaseSmsBackend):
             return str(result["messageId"])
         reason = f"africastalking: {code} {result.get('status', '')}".strip()
         raise SmsError(reason, retryable=code in RETRYABLE, opted_out=code == BLACKLISTED)
+
+    def authentic(self, request: HttpRequest, *, token: str = "") -> bool:
+        expected = settings.AFRICASTALKING_WEBHOOK_TOKEN
+        return bool(expected) and constant_time_compare(token, expected)
+
+    def parse_report(self, request: HttpRequest) -> list[Report]:
+        message_id, status = request.POST.get("id", ""), request.POST.get("status", "")
+        if not message_id or not status:
+            raise MalformedCallback("Not an Africa's Talking delivery report.")
+        if status == "Success":
+            return [Report(message_id, delivered=True)]
+        if status in ("Failed", "Rejected"):
+            reason = request.POST.get("failureReason", "") or status
+            stopped = request.POST.get("phoneNumber", "") if reason == "UserInBlackList" else ""
+            return [Report(message_id, delivered=False, reason=reason, opted_out=stopped)]
+        return []
+
+    def parse_opt_out(self, request: HttpRequest) -> str:
+        """The number in an opt-out notice: someone who replied STOP to our sender ID."""
+        if phone := request.POST.get("phoneNumber", ""):
+            return phone
+        raise MalformedCallback("Not an Africa's Talking opt-out notice.")
+
+    def parse_inbound(self, request: HttpRequest) -> Inbound:
+        phone = request.POST.get("from", "")
+        if not phone:
+            raise MalformedCallback("Not an Africa's Talking inbound text.")
+        return Inbound(phone, request.POST.get("text", ""))

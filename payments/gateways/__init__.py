@@ -1,7 +1,6 @@
 """Pick a gateway by name, or by the currency of the money (settings decide; no code changes)."""
 
-from django.conf import settings
-
+from core.money import currency_rules
 from payments.gateways.base import Gateway, GatewayError
 from payments.gateways.flutterwave import Flutterwave
 from payments.gateways.paystack import Paystack
@@ -16,4 +15,4 @@ def get_gateway(name: str) -> Gateway:
 
 
 def gateway_for_currency(currency: str) -> Gateway:
-    return get_gateway(settings.PAYMENT_GATEWAY_BY_CURRENCY.get(currency, settings.PAYMENT_GATEWAY))
+    return get_gateway(currency_rules(currency).gateway)

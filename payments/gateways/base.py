@@ -43,7 +43,7 @@ class ForgedWebhook(Exception):
 class Verification:
     reference: str
     gateway_id: str
-    status: str  # successful | failed | pending | cancelled | unknown
+    status: str  # succeeded | failed | pending | cancelled | unknown
     amount: int
     currency: str
     fee: int = 0
@@ -54,7 +54,7 @@ class Verification:
 class TransferResult:
     reference: str
     gateway_id: str
-    status: str  # pending | successful | failed
+    status: str  # pending | succeeded | failed
     message: str = ""
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from experthive.money import major_text, to_minor
+from core.money import major_text, to_minor
 from payments.gateways.base import (
     MAX_PAGES,
     Bank,
@@ -26,8 +26,8 @@ from payments.gateways.base import (
     list_until,
 )
 
-CHARGE_STATUS = {"successful": "successful", "failed": "failed", "cancelled": "cancelled", "pending": "pending"}
-TRANSFER_STATUS = {"NEW": "pending", "PENDING": "pending", "SUCCESSFUL": "successful", "FAILED": "failed"}
+CHARGE_STATUS = {"successful": "succeeded", "failed": "failed", "cancelled": "cancelled", "pending": "pending"}
+TRANSFER_STATUS = {"NEW": "pending", "PENDING": "pending", "SUCCESSFUL": "succeeded", "FAILED": "failed"}
 REFUND_STATUS = {"completed": "succeeded", "completed-offline": "succeeded", "failed": "failed"}
 
 

@@ -23,8 +23,8 @@ from payments.gateways.base import (
     list_until,
 )
 
-CHARGE_STATUS = {"success": "successful", "failed": "failed", "reversed": "failed", "abandoned": "pending"}
-TRANSFER_STATUS = {"success": "successful", "failed": "failed", "reversed": "failed"}
+CHARGE_STATUS = {"success": "succeeded", "failed": "failed", "reversed": "failed", "abandoned": "pending"}
+TRANSFER_STATUS = {"success": "succeeded", "failed": "failed", "reversed": "failed"}
 REFUND_STATUS = {"processed": "succeeded", "failed": "failed"}
 COUNTRIES = {"NG": "nigeria", "GH": "ghana", "KE": "kenya", "ZA": "south africa"}
 RECIPIENT_TYPES = {"NGN": "nuban", "GHS": "ghipss", "ZAR": "basa", "KES": "mobile_money"}

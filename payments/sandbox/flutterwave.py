@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from experthive.money import MINOR_DIGITS, to_minor
+from core.money import MINOR_DIGITS, to_minor
 from payments.sandbox import settle
 from payments.sandbox.core import (
     BANKS,

@@ -5,7 +5,7 @@ import json
 from django.conf import settings
 from django.urls import reverse
 
-from experthive.money import to_major
+from core.money import to_major
 from payments.gateways.flutterwave import sign as flutterwave_sign
 from payments.gateways.paystack import sign as paystack_sign
 from payments.sandbox.core import dumps, queue_webhook

@@ -1,4 +1,5 @@
-"""Every write that moves money. Views, admin actions, commands and tasks call these; nothing else does."""
+"""Every write that moves money, one public function each. Views, the API, admin actions, commands and
+tasks call these; nothing else does. Rows are locked in the order stated in `payments/services/locks.py`."""
 
 from payments.services.checkout import cancel_checkout, confirm_payment, settle_pending_payments, start_checkout
 from payments.services.escrow import (

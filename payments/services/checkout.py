@@ -12,9 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from engagements import services as engagement_services
+from core.money import format_money
+from engagements import transitions
 from engagements.models import Engagement
-from experthive.money import format_money
 from payments import ledger
 from payments.gateways import GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Verification
@@ -112,9 +112,9 @@ def verification_problem(payment: Payment, verification: Verification) -> str:
 def _apply_verification(*, payment: Payment, verification: Verification) -> Payment:
     engagement = lock_engagement(payment.engagement)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status in (Payment.Status.SUCCESSFUL, Payment.Status.DUPLICATE):
+    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.DUPLICATE):
         return payment  # someone else already applied it
-    if verification.status != "successful":
+    if verification.status != "succeeded":
         if verification.status in ("failed", "cancelled") and payment.status == Payment.Status.PENDING:
             payment.move_to(verification.status, note=verification.message or "reported by the gateway")
             payment.failure_reason = verification.message or ""
@@ -159,11 +159,11 @@ def _capture(payment: Payment, *, amount: int, currency: str) -> None:
 
 
 def _hold_in_escrow(payment: Payment, engagement: Engagement) -> None:
-    payment.move_to(Payment.Status.SUCCESSFUL, note="verified with the gateway")
+    payment.move_to(Payment.Status.SUCCEEDED, note="verified with the gateway")
     payment.save()
     _capture(payment, amount=payment.amount, currency=payment.currency)
     Escrow.objects.create(engagement=engagement, payment=payment, amount=payment.amount, currency=payment.currency)
-    engagement_services.mark_funded(engagement=engagement, by=None, note=f"paid, held in escrow ({payment.reference})")
+    transitions.fund(engagement, note=f"paid, held in escrow ({payment.reference})")
 
 
 def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str) -> None:

@@ -1,7 +1,9 @@
 """Money leaves escrow exactly once: released to the tutor, refunded to the student, or split.
 
-Each function wraps the engagement's own state change and the money movement in ONE transaction,
-so the engagement can't complete without paying the tutor, or be cancelled without the refund.
+Each public function is the one door to an engagement's money transition (`engagements.transitions`):
+it locks the rows once, in the order of `payments/services/locks.py`, then changes the engagement and
+moves the money in ONE transaction, so the engagement can't complete without paying the tutor, or be
+cancelled without the refund.
 """
 
 from datetime import datetime
@@ -12,9 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from core.money import currency_rules, format_money
 from engagements import services as engagement_services
+from engagements import transitions
 from engagements.models import Engagement
-from experthive.money import format_money
 from notifications.services import notify
 from payments import ledger
 from payments.models import Account, Escrow, Refund
@@ -31,7 +34,7 @@ OUTCOMES = ("release", "refund", "split")
 def commission_for(amount: int, currency: str) -> int:
     """The platform's cut: the configured rate, at least the fixed minimum, never more than the amount."""
     by_rate = (amount * settings.COMMISSION_RATE_BPS + 5_000) // 10_000
-    return min(amount, max(by_rate, settings.COMMISSION_MIN.get(currency, 0)))
+    return min(amount, max(by_rate, currency_rules(currency).commission_min))
 
 
 @transaction.atomic
@@ -39,20 +42,16 @@ def approve_and_release(*, engagement: Engagement, by: User | None, note: str = 
     """The student approves (or the clock does, by=None): the tutor's share becomes available."""
     engagement = lock_engagement(engagement)
     escrow = _held(engagement)
-    engagement = engagement_services.approve_work(engagement=engagement, by=by, note=note)
+    transitions.approve(engagement, by=by, note=note)
     _settle(escrow, to_student=0, by=by, reason=note or "work approved")
     return engagement
 
 
 @transaction.atomic
 def cancel_and_refund(*, engagement: Engagement, by: User | None, reason: str = "") -> Engagement:
-    """Cancel the engagement; if it was paid, the whole amount goes back to the student."""
-    engagement = lock_engagement(engagement)
-    escrow = lock_escrow(engagement)
-    engagement = engagement_services.cancel_engagement(engagement=engagement, by=by, reason=reason)
-    if escrow is not None:
-        _settle(escrow, to_student=escrow.amount, by=by, reason=reason or "engagement cancelled")
-    return engagement
+    """Cancel the engagement, before payment or after it; if it was paid, the whole amount goes back
+    to the student. Who may cancel when: `engagements.services.may_cancel`."""
+    return _cancel(engagement, by=by, reason=reason)
 
 
 @transaction.atomic
@@ -64,16 +63,27 @@ def resolve_dispute(
         raise PermissionDenied(ONLY_STAFF)
     if outcome not in OUTCOMES:
         raise ValidationError(f"Choose one of: {', '.join(OUTCOMES)}.", code="invalid")
-    engagement = lock_engagement(engagement)
+    engagement = lock_engagement(engagement, with_bid=outcome == "refund")  # a refund ends the question
     escrow = _held(engagement)
     to_student = {"release": 0, "refund": escrow.amount}.get(outcome, refund_amount)
     if outcome == "split" and not 0 < refund_amount < escrow.amount:
         total = format_money(escrow.amount, escrow.currency)
         raise ValidationError({"refund_amount": BAD_SPLIT.format(total=total)})
-    engagement = engagement_services.resolve_dispute(
-        engagement=engagement, by=by, release_to_tutor=outcome != "refund", note=note or f"dispute resolved: {outcome}"
-    )
-    _settle(escrow, to_student=to_student, by=by, reason=note or f"dispute resolved: {outcome}")
+    note = note or f"dispute resolved: {outcome}"
+    transitions.decide_dispute(engagement, by=by, release_to_tutor=outcome != "refund", note=note)
+    _settle(escrow, to_student=to_student, by=by, reason=note)
+    return engagement
+
+
+def _cancel(engagement: Engagement, *, by: User | None, reason: str, unpaid_only: bool = False) -> Engagement:
+    engagement = lock_engagement(engagement, with_bid=True)  # cancelling ends the accepted bid
+    if unpaid_only and engagement.status != Engagement.Status.AWAITING_PAYMENT:
+        raise ValidationError("Paid meanwhile.", code="paid")
+    # Escrow is created in the same transaction that marks the engagement funded: none before that.
+    escrow = lock_escrow(engagement) if engagement.funded_at else None
+    transitions.cancel(engagement, by=by, reason=reason)
+    if escrow is not None:
+        _settle(escrow, to_student=escrow.amount, by=by, reason=reason or "engagement cancelled")
     return engagement
 
 
@@ -149,10 +159,7 @@ def _lapse_unpaid(engagement: Engagement) -> bool:
 
 @transaction.atomic
 def _cancel_unpaid(engagement: Engagement) -> None:
-    engagement = lock_engagement(engagement)
-    if engagement.status != Engagement.Status.AWAITING_PAYMENT:
-        raise ValidationError("Paid meanwhile.", code="paid")
-    engagement_services.cancel_engagement(engagement=engagement, by=None, reason="not paid in time")
+    _cancel(engagement, by=None, reason="not paid in time", unpaid_only=True)
 
 
 def _if_still_due(action) -> bool:

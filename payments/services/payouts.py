@@ -10,14 +10,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from experthive.money import format_money
+from core.money import currency_rules, format_money
 from notifications.services import notify
 from payments import ledger
 from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway
@@ -48,7 +47,7 @@ class ResolvedAccount:
 
 
 def banks_for(currency: str) -> list[Bank]:
-    country = settings.BANK_COUNTRY.get(currency, "NG")
+    country = currency_rules(currency).bank_country
     try:
         return gateway_for_currency(currency).list_banks(country=country, currency=currency)
     except GatewayError:
@@ -107,7 +106,7 @@ def request_payout(*, tutor: User, bank_account: BankAccount, amount: int) -> Pa
     if bank_account.user_id != tutor.pk:
         raise PermissionDenied(NOT_YOUR_ACCOUNT)
     currency = bank_account.currency
-    minimum = settings.MIN_PAYOUT.get(currency, 0)
+    minimum = currency_rules(currency).min_payout
     if amount < minimum:
         raise ValidationError({"amount": TOO_LITTLE.format(minimum=format_money(minimum, currency))})
     lock_tutor(tutor)
@@ -190,8 +189,8 @@ def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
     if payout.status != Payout.Status.PENDING:
         return payout  # already settled by a webhook or an earlier check
     payout.gateway_id = result.gateway_id or payout.gateway_id
-    if result.status == "successful":
-        payout.move_to(Payout.Status.PAID, note="the bank confirmed the transfer")
+    if result.status == "succeeded":
+        payout.move_to(Payout.Status.SUCCEEDED, note="the bank confirmed the transfer")
         payout.paid_at = timezone.now()
         _post_payout(payout, to=Account.TUTOR_PAID_OUT)
         notify(payout.tutor, "payout_sent", amount_display=_display(payout), url=reverse("earnings"))

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from experthive.money import format_money
+from core.money import format_money
 from payments import ledger
 from payments.gateways import GatewayError, get_gateway
 from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent
@@ -91,13 +91,13 @@ def _gateway_mismatches(*, days: int) -> list[str]:
     """Every payment we count as paid must be paid, in full and in our currency, at the gateway."""
     problems = []
     since = timezone.now() - timedelta(days=days)
-    for payment in Payment.objects.filter(status=Payment.Status.SUCCESSFUL, verified_at__gte=since)[:500]:
+    for payment in Payment.objects.filter(status=Payment.Status.SUCCEEDED, verified_at__gte=since)[:500]:
         try:
             seen = get_gateway(payment.gateway).verify(reference=payment.reference, gateway_id=payment.gateway_id)
         except GatewayError:
             problems.append(f"{payment.reference}: the gateway could not be asked; try again.")
             continue
-        if seen.status != "successful" or seen.currency != payment.currency or seen.amount < payment.amount:
+        if seen.status != "succeeded" or seen.currency != payment.currency or seen.amount < payment.amount:
             ours = format_money(payment.amount, payment.currency)
             theirs = f"{seen.status} {format_money(seen.amount, seen.currency) if seen.currency else ''}".strip()
             problems.append(f"{payment.reference}: we hold {ours}, {payment.gateway} says {theirs}.")

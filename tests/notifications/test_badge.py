@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def sent(monkeypatch):
     """What would have gone out on the channel layer."""
     sent: list = []
-    monkeypatch.setattr("experthive.realtime.broadcast_all", sent.extend)
+    monkeypatch.setattr("core.realtime.broadcast_all", sent.extend)
     return sent
 
 

@@ -8,7 +8,8 @@ import pytest
 from notifications import sms
 from notifications.models import OutboundMessage, QuietHours, SmsOptOut
 from notifications.services import deliver_due_messages, notify
-from notifications.webhooks import termii_signature, twilio_signature
+from notifications.sms.termii import sign as termii_signature
+from notifications.sms.twilio import sign as twilio_signature
 from tests.notifications.test_notify import CONTEXT
 
 pytestmark = pytest.mark.django_db
@@ -116,20 +117,6 @@ def test_a_report_for_an_unknown_message_is_acknowledged_and_ignored(client, sen
 
     assert response.status_code == 200
     assert status_of(message) == Status.SENT
-
-
-def test_twilio_signatures_follow_twilios_published_example():
-    params = {
-        "CallSid": ["CA1234567890ABCDE"],
-        "Caller": ["+12349013030"],
-        "Digits": ["1234"],
-        "From": ["+12349013030"],
-        "To": ["+18005551212"],
-    }
-
-    assert twilio_signature("https://mycompany.com/myapp.php?foo=1&bar=2", params, "12345") == (
-        "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
-    )
 
 
 def post_twilio(client, path: str, form: dict, *, token: str = "twilio-token"):  # noqa: S107

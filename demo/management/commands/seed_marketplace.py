@@ -9,10 +9,10 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from accounts.management.commands.seed_demo import DEMO_DOMAIN, STUDENT_EMAIL, TUTOR_EMAIL
 from accounts.models import User
 from bidding import services as bids
 from catalog.models import Level, Subject
+from demo.profiles import DEMO_DOMAIN, STUDENT_EMAIL, TUTOR_EMAIL
 from engagements import services as engagements
 from questions import services as questions
 from questions.models import Question

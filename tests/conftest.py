@@ -5,17 +5,20 @@ import os
 import shutil
 from datetime import timedelta
 from functools import partial
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache as django_cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts import services
 from accounts.models import User
 from bidding import services as bid_services
-from catalog.defaults import install
+from catalog.defaults import LEVELS, SUBJECTS, install
 from catalog.models import Level, Subject
 from engagements import services as engagement_services
 from notifications import sms
@@ -28,6 +31,53 @@ from tests.object_storage import S3Server, free_port, start_server, stop_server
 from tests.sandbox import InProcessTransport, pay_in_sandbox
 
 PASSWORD = "correct-horse-battery-9"
+
+
+# --- The run: slow tests and parallel workers -------------------------------------
+
+SLOW_REASON = "slow (fuzz, property): run them with bin/test --slow or RUN_SLOW=1; CI always does"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--slow", action="store_true", help="also run the tests marked slow (as RUN_SLOW=1 or CI=1 do)")
+
+
+def _env_on(name: str) -> bool:
+    return os.environ.get(name, "").lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # Browser journeys are few but long: handed out first (bin/test keeps this order), they
+        # run beside the quick tests instead of after them, alone on one worker.
+        items.sort(key=lambda item: "browser" not in item.fixturenames)
+    if config.getoption("--slow") or _env_on("RUN_SLOW") or _env_on("CI"):
+        return
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.skip(reason=SLOW_REASON))
+
+
+def pytest_configure(config):
+    """Parallel workers (pytest-xdist: gw0, gw1...) each get a test database of their own from
+    pytest-django; give each its own Redis too (CI's second pass): a cache of its own in its own
+    database, as `cache.clear()` empties a whole database, and channel names of their own, as
+    Redis's pub/sub channels are shared by all databases."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and django_settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        cache = django_settings.CACHES["default"]
+        cache["LOCATION"] = redis_database(cache["LOCATION"], offset=int(worker.removeprefix("gw")))
+    if worker and "prefix" in django_settings.CHANNEL_LAYERS["default"].get("CONFIG", {}):
+        django_settings.CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] += f"-{worker}"
+
+
+def redis_database(url: str, *, offset: int) -> str:
+    """The Redis URL `offset` databases past the one it names (Redis has 16 unless configured otherwise)."""
+    parts = urlsplit(url)
+    number = int(parts.path.strip("/") or 0) + offset
+    if number > 15:
+        raise pytest.UsageError(f"Worker {offset} would need Redis database {number}: run fewer workers (-n).")
+    return urlunsplit(parts._replace(path=f"/{number}"))
 
 
 @pytest.fixture(autouse=True)
@@ -61,9 +111,23 @@ def _sandbox_in_process(request, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _catalog(request):
-    """The default subjects and levels, also after a transactional test flushed them."""
-    if "db" in request.fixturenames or "transactional_db" in request.fixturenames:
+    """The default subjects and levels, also after a transactional test flushed them (a worker
+    runs tests in the order it is handed them, not transactional ones last)."""
+    uses_db = {"db", "transactional_db"} & set(request.fixturenames)
+    if (uses_db or request.node.get_closest_marker("django_db")) and not _catalog_installed():
         install(Subject, Level)
+
+
+DEFAULT_SUBJECTS = [slugify(name) for name in SUBJECTS]
+DEFAULT_LEVELS = [slugify(name) for names in LEVELS.values() for name in names]
+
+
+def _catalog_installed() -> bool:
+    """Two counts instead of a query per subject and level: a test starts with the catalog
+    whole (as migrated, or as the last test left it) or flushed away."""
+    subjects = Subject.objects.filter(slug__in=DEFAULT_SUBJECTS).count()
+    levels = Level.objects.filter(slug__in=DEFAULT_LEVELS).count()
+    return subjects == len(DEFAULT_SUBJECTS) and levels == len(DEFAULT_LEVELS)
 
 
 @pytest.fixture
@@ -286,7 +350,16 @@ def browser():
 
 
 # What the test process changed in its settings, for the server process to use too.
-SHARED_SETTINGS = ["PASSWORD_HASHERS", "MEDIA_ROOT", "CHAT_RATE_LIMIT", "TASKS", "ALLOWED_HOSTS"]
+# The cache and channel layer too: under parallel workers each has its own (see pytest_configure).
+SHARED_SETTINGS = [
+    "PASSWORD_HASHERS",
+    "MEDIA_ROOT",
+    "CHAT_RATE_LIMIT",
+    "TASKS",
+    "ALLOWED_HOSTS",
+    "CACHES",
+    "CHANNEL_LAYERS",
+]
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from payments.services.checkout import _new_payment
 from questions import services as question_services
 from tests.conftest import in_hours
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 OPERATIONS = st.lists(
     st.one_of(

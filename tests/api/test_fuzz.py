@@ -20,7 +20,7 @@ from chat import services as chat_services
 from experthive.wsgi import application
 from tests.conftest import pdf
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 EXAMPLES = 5
 

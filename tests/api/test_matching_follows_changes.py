@@ -8,13 +8,12 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from accounts import services as account_services
 from accounts.models import User
 from catalog.models import Subject
 from engagements.models import Engagement
 from tests.api.conftest import ApiClient, in_hours
-from tests.conftest import PASSWORD
 from tests.sandbox import pay_in_sandbox
+from tests.test_recommendations import tutor
 
 pytestmark = pytest.mark.django_db
 
@@ -36,18 +35,7 @@ def committed(django_capture_on_commit_callbacks):
 
 
 def make_tutor(email: str, name: str, *, subject: str, headline: str) -> User:
-    user = account_services.register_user(email=email, full_name=name, password=PASSWORD, role=User.Role.TUTOR)
-    account_services.update_tutor_profile(
-        user=user,
-        full_name=name,
-        phone=user.phone,
-        headline=headline,
-        bio="",
-        qualifications="",
-        subjects=[Subject.objects.get(slug=subject)],
-        levels=[],
-    )
-    return user
+    return tutor(email, name, subjects=[Subject.objects.get(slug=subject)], headline=headline)
 
 
 @pytest.fixture

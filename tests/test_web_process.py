@@ -116,6 +116,7 @@ async def asgi_request(method: str, path: str, body: bytes = b"", headers=(), ap
 
 
 @pytest.mark.asyncio
+@pytest.mark.django_db(transaction=True)  # a pool thread may hold a connection from an earlier request
 async def test_a_page_through_the_asgi_application_keeps_its_security_headers():
     status, headers, body = await asgi_request("GET", "/login/")
 

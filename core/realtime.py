@@ -5,9 +5,11 @@ announce changes without knowing who listens. The database stays the record: a b
 is lost (Redis down, a process restarting) is recovered by the client's resume.
 """
 
+import asyncio
 import logging
 import time
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -78,9 +80,23 @@ def broadcast_all(sends: list[tuple[str, dict[str, Any]]]) -> None:
     if layer is None or layer_resting(layer):
         return
     try:
-        async_to_sync(_send_all)(layer, sends)
+        if _thread_runs_an_event_loop():
+            # Sync code on a thread that runs a loop (a sync browser test driving Playwright) can't
+            # block on async_to_sync there; a short-lived thread can.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(async_to_sync(_send_all), layer, sends).result()
+        else:
+            async_to_sync(_send_all)(layer, sends)
     except Exception as exc:  # a broken layer must not undo or fail a committed write
         layer_failed(layer, exc, f"broadcast to {[group for group, _ in sends]} not sent")
+
+
+def _thread_runs_an_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 async def _send_all(layer, sends: list[tuple[str, dict[str, Any]]]) -> None:

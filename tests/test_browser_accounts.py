@@ -4,6 +4,7 @@ Set SCREENSHOTS=some/dir to keep a PNG of each step for a visual review.
 """
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import User
 from tests.browser import open_menu_if_collapsed, shoot
@@ -25,18 +26,18 @@ def test_a_student_signs_up_logs_out_and_a_tutor_logs_in_and_edits_the_profile_o
     page.get_by_label("Confirm password").fill("short")
     page.get_by_label("Level of study").select_option(label="SSS 3")
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_text("This password is too short").is_visible()
+    expect(page.get_by_text("This password is too short")).to_be_visible()
     assert page.get_by_label("Full name").input_value() == "Ngozi Eze"
     shoot(page, "signup-errors")
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
     page.get_by_role("button", name="Create my account").click()
-    assert page.get_by_text("Welcome to Expert Hive, Ngozi!").is_visible()
+    expect(page.get_by_text("Welcome to Expert Hive, Ngozi!")).to_be_visible()
     assert User.objects.get(email="ngozi@example.com").phone == "+2348031239999"
 
     # The phone layout folds the navigation behind a Menu button.
-    assert not page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).not_to_be_visible()
     open_menu_if_collapsed(page)
     shoot(page, "menu-open")
     page.get_by_role("button", name="Log out").click()
@@ -53,12 +54,12 @@ def test_a_student_signs_up_logs_out_and_a_tutor_logs_in_and_edits_the_profile_o
     page.get_by_label("Headline").fill("WAEC physics, patiently explained")
     page.get_by_label("Chemistry").check()
     page.get_by_role("button", name="Save profile").click()
-    assert page.get_by_text("Your profile is saved.").is_visible()
+    expect(page.get_by_text("Your profile is saved.")).to_be_visible()
 
     page.get_by_role("link", name="See my public page").click()
-    assert page.get_by_role("heading", name="Bola Adeyemi").is_visible()
-    assert page.get_by_text("WAEC physics, patiently explained").is_visible()
-    assert page.get_by_text("Chemistry").is_visible()
+    expect(page.get_by_role("heading", name="Bola Adeyemi")).to_be_visible()
+    expect(page.get_by_text("WAEC physics, patiently explained")).to_be_visible()
+    expect(page.get_by_text("Chemistry")).to_be_visible()
     shoot(page, "tutor-public")
     # Nothing on the page is wider than the phone's screen.
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

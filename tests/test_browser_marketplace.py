@@ -3,6 +3,7 @@ approve, review. Ada uses a phone; Bola a desktop. SCREENSHOTS=dir keeps a PNG o
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from engagements.models import Engagement
 from questions import services as question_services
@@ -34,8 +35,8 @@ def test_a_question_goes_from_asking_to_a_published_review(
     student.get_by_label("Attachments").set_input_files(str(worksheet))
     shoot(student, "question-new")
     student.get_by_role("button", name="Post my question").click()
-    assert student.get_by_text("Your question is posted").is_visible()
-    assert student.get_by_role("link", name="worksheet.pdf").is_visible()
+    expect(student.get_by_text("Your question is posted")).to_be_visible()
+    expect(student.get_by_role("link", name="worksheet.pdf")).to_be_visible()
     shoot(student, "question-owner")
 
     # Bola finds it by searching and bids.
@@ -49,21 +50,21 @@ def test_a_question_goes_from_asking_to_a_published_review(
     tutor.get_by_label("Delivery time (hours after payment)").fill("6")
     tutor.get_by_label("Message to the student").fill("I will draw it and prove it with parallel lines.")
     tutor.get_by_role("button", name="Place my bid").click()
-    assert tutor.get_by_text("Your bid is in.").is_visible()
-    assert tutor.get_by_role("link", name="worksheet.pdf").is_visible()  # bidders may see the files now
+    expect(tutor.get_by_text("Your bid is in.")).to_be_visible()
+    expect(tutor.get_by_role("link", name="worksheet.pdf")).to_be_visible()  # bidders may see the files now
 
     # Ada compares and accepts.
     student.reload()
-    assert student.get_by_text("I will draw it and prove it with parallel lines.").is_visible()
+    expect(student.get_by_text("I will draw it and prove it with parallel lines.")).to_be_visible()
     shoot(student, "question-bids")
     student.get_by_role("button", name="Accept for ₦5,000").click()
-    assert student.get_by_text("Pay ₦5,000 to start the work.").is_visible()
+    expect(student.get_by_text("Pay ₦5,000 to start the work.")).to_be_visible()
     shoot(student, "engagement-awaiting-payment")
 
     # Ada pays on the gateway's hosted page (the sandbox) and comes back to money held in escrow.
     student.get_by_role("button", name="Pay ₦5,000").click()
     student.get_by_role("button", name="Pay ₦5,000").click()
-    assert student.get_by_text("Paid — held in escrow.", exact=False).first.is_visible()
+    expect(student.get_by_text("Paid — held in escrow.", exact=False).first).to_be_visible()
     engagement = Engagement.objects.get()
 
     # Bola delivers.
@@ -72,11 +73,11 @@ def test_a_question_goes_from_asking_to_a_published_review(
     tutor.get_by_label("Files").set_input_files(str(answer))
     shoot(tutor, "engagement-deliver")
     tutor.get_by_role("button", name="Deliver").click()
-    assert tutor.get_by_text("Delivered. The student has been told").is_visible()
+    expect(tutor.get_by_text("Delivered. The student has been told")).to_be_visible()
 
     # Ada approves and reviews.
     student.goto(engagement.get_absolute_url())
-    assert student.get_by_role("link", name="answer.pdf").is_visible()
+    expect(student.get_by_role("link", name="answer.pdf")).to_be_visible()
     shoot(student, "engagement-delivered")
     student.get_by_role("button", name="Approve and pay the tutor").click()
     student.get_by_role("link", name="Rate Bola Adeyemi").click()
@@ -85,12 +86,12 @@ def test_a_question_goes_from_asking_to_a_published_review(
     student.get_by_label("Your review").fill("Finally understood parallel-line proofs.")
     shoot(student, "review-form")
     student.get_by_role("button", name="Publish review").click()
-    assert student.get_by_text("Thank you! Your review is on the tutor's profile.").is_visible()
+    expect(student.get_by_text("Thank you! Your review is on the tutor's profile.")).to_be_visible()
 
     # The review is on Bola's public profile.
     student.goto(f"/tutors/{bola.pk}/")
-    assert student.get_by_text("Finally understood parallel-line proofs.").is_visible()
-    assert student.get_by_text("★ 5.0").is_visible()
+    expect(student.get_by_text("Finally understood parallel-line proofs.")).to_be_visible()
+    expect(student.get_by_text("★ 5.0")).to_be_visible()
     shoot(student, "tutor-profile-reviewed")
     for page in (student, tutor):
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
@@ -109,12 +110,12 @@ def test_a_tutor_on_a_phone_filters_the_feed_and_sees_a_new_question_at_once(pho
     phone_page.get_by_role("navigation").get_by_role("link", name="Find questions").click()
     phone_page.get_by_label("Subject").select_option(label="Mathematics")
     phone_page.get_by_role("button", name="Show questions").click()
-    assert phone_page.get_by_role("link", name="Simultaneous equations by elimination").is_visible()
+    expect(phone_page.get_by_role("link", name="Simultaneous equations by elimination")).to_be_visible()
     shoot(phone_page, "feed-filtered")
 
     # The list is shared through the cache; a question posted now still shows on the next load.
     ask("Quadratic equations by completing the square")
     phone_page.reload()
 
-    assert phone_page.get_by_role("link", name="Quadratic equations by completing the square").is_visible()
+    expect(phone_page.get_by_role("link", name="Quadratic equations by completing the square")).to_be_visible()
     assert phone_page.get_by_label("Subject").input_value() == str(maths.pk)

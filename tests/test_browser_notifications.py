@@ -35,16 +35,16 @@ def test_a_student_verifies_her_phone_sees_a_bid_arrive_opens_it_and_changes_set
     page.get_by_role("link", name="Verify your phone").click()
     shoot(page, "phone-verify-start")
     page.get_by_role("button", name="Text me a code").click()
-    assert page.get_by_text("We sent a 6-digit code to +234 803 123 4567").is_visible()
+    expect(page.get_by_text("We sent a 6-digit code to +234 803 123 4567")).to_be_visible()
     code = re.match(r"(\d{6}) is your Expert Hive code", sms.outbox[-1].body).group(1)
 
     page.get_by_label("6-digit code").fill("999999" if code != "999999" else "111111")
     page.get_by_role("button", name="Verify my phone").click()
-    assert page.get_by_text("That code is not right").is_visible()
+    expect(page.get_by_text("That code is not right")).to_be_visible()
     shoot(page, "phone-verify-wrong-code")
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Verify my phone").click()
-    assert page.get_by_text("Your phone number +234 803 123 4567 is verified.").is_visible()
+    expect(page.get_by_text("Your phone number +234 803 123 4567 is verified.")).to_be_visible()
     shoot(page, "phone-verified")
 
     new_bid(ada, bola)
@@ -56,7 +56,7 @@ def test_a_student_verifies_her_phone_sees_a_bid_arrive_opens_it_and_changes_set
     nav_link.click()
     shoot(page, "notifications-unread")
     page.get_by_role("link", name=re.compile("New bid of ₦5,000 from Bola Adeyemi")).click()
-    assert page.get_by_role("heading", name="Bola Adeyemi").is_visible()
+    expect(page.get_by_role("heading", name="Bola Adeyemi")).to_be_visible()
 
     page.goto("/notifications/")
     expect(page.locator("[data-badge-notifications]")).to_be_hidden()
@@ -67,7 +67,7 @@ def test_a_student_verifies_her_phone_sees_a_bid_arrive_opens_it_and_changes_set
     page.get_by_label("Quiet hours end").fill("07:00")
     shoot(page, "notification-settings")
     page.get_by_role("button", name="Save settings").click()
-    assert page.get_by_text("Your notification settings are saved.").is_visible()
+    expect(page.get_by_text("Your notification settings are saved.")).to_be_visible()
     assert page.get_by_label("A new chat message while I'm away: SMS").is_checked()
     assert page.get_by_label("Quiet hours start").input_value() == "22:00"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375

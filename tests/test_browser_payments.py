@@ -2,6 +2,7 @@
 Bola adds a bank account (named by the bank before saving) and is paid out. SCREENSHOTS=dir keeps PNGs."""
 
 import pytest
+from playwright.sync_api import expect
 
 from engagements import services as engagement_services
 from engagements.models import Engagement
@@ -23,36 +24,36 @@ def test_a_student_pays_into_escrow_and_the_tutor_is_paid_out(phone_page, deskto
     log_in(student, "ada@example.com")
     student.goto(engagement.get_absolute_url())
     student.get_by_role("button", name="Pay ₦4,000").click()
-    assert student.get_by_text("Sandbox Flutterwave checkout").is_visible()
+    expect(student.get_by_text("Sandbox Flutterwave checkout")).to_be_visible()
     shoot(student, "sandbox-checkout")
     student.get_by_role("button", name="Card declined").click()
-    assert student.get_by_text("The payment did not go through").is_visible()
+    expect(student.get_by_text("The payment did not go through")).to_be_visible()
     student.get_by_role("button", name="Pay ₦4,000").click()
     student.get_by_role("button", name="Pay ₦4,000").click()
-    assert student.get_by_text("Paid — held in escrow. The tutor has been told to start.").is_visible()
+    expect(student.get_by_text("Paid — held in escrow. The tutor has been told to start.")).to_be_visible()
     shoot(student, "engagement-paid")
     no_sideways_scroll(student)
 
     engagement_services.deliver_work(engagement=engagement, by=bola, message="x = 2 or x = 3", files=[pdf()])
     student.reload()
     student.get_by_role("button", name="Approve and pay the tutor").click()
-    assert student.get_by_text("Approved. The tutor is paid.").is_visible()
+    expect(student.get_by_text("Approved. The tutor is paid.")).to_be_visible()
 
     log_in(tutor, "bola@example.com")
     tutor.get_by_role("navigation").get_by_role("link", name="Earnings").click()
-    assert tutor.get_by_text("₦3,400").first.is_visible()
+    expect(tutor.get_by_text("₦3,400").first).to_be_visible()
     tutor.get_by_role("link", name="Add a bank account").click()
     tutor.get_by_label("Bank").select_option(label="Guaranty Trust Bank")
     tutor.get_by_label("Account number").fill("0123456780")
     tutor.get_by_role("button", name="Check account").click()
-    assert tutor.get_by_text("The bank says this account belongs to").is_visible()
+    expect(tutor.get_by_text("The bank says this account belongs to")).to_be_visible()
     shoot(tutor, "bank-account-resolved")
     tutor.get_by_role("button", name="Save this account").click()
     tutor.get_by_label("Amount (NGN)").fill("3400")
     tutor.get_by_role("button", name="Request payout").click()
-    assert tutor.get_by_text("Payout of ₦3,400 requested").is_visible()
+    expect(tutor.get_by_text("Payout of ₦3,400 requested")).to_be_visible()
     tutor.reload()
-    assert tutor.locator(".status-payout-succeeded").first.is_visible()
+    expect(tutor.locator(".status-payout-succeeded").first).to_be_visible()
     shoot(tutor, "earnings-paid-out")
     assert Engagement.objects.get().status == Engagement.Status.COMPLETED
 

@@ -4,6 +4,7 @@ SCREENSHOTS=dir keeps a PNG of each page at 375 and 1280 px."""
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from recommendations import services
 from tests.conftest import in_hours
@@ -44,7 +45,7 @@ def test_a_student_gets_a_price_hint_and_tutors_and_a_tutor_sees_why(
     helpers.get_by_text("Has answered 3 Mathematics questions, rated 4.7").wait_for()
     shoot(student, "rec-question-tutors")
     helpers.get_by_role("button", name="Invite Bola to bid").click()
-    assert student.get_by_text("Bola Adeyemi is invited to bid").is_visible()
+    expect(student.get_by_text("Bola Adeyemi is invited to bid")).to_be_visible()
 
     # Bola's recommended feed puts the invitation first and says why.
     log_in(tutor, "bola@example.com")

@@ -268,6 +268,7 @@ for code, amount in commission_minimums.items():
 CLOCK_JOBS = {
     "process_deadlines": envint("CLOCK_DEADLINES_SECONDS", "300"),
     "reconcile_payments": envint("CLOCK_RECONCILE_SECONDS", "300"),
+    "compare_payments": envint("CLOCK_COMPARE_SECONDS", "3600"),
     "deliver_notifications": envint("CLOCK_NOTIFICATIONS_SECONDS", "600"),
     "refresh_recommendations": envint("CLOCK_RECOMMENDATIONS_SECONDS", "3600"),
 }
@@ -309,6 +310,12 @@ SANDBOX_TIMEOUT_SECONDS = PAYMENT_HTTP_TIMEOUT + 1  # the sandbox's injected tim
 COMMISSION_RATE_BPS = envint("COMMISSION_RATE_BPS", "1500")
 # Pending payments, refunds and payouts older than this are re-checked with the gateway.
 RECONCILE_AFTER_MINUTES = envint("RECONCILE_AFTER_MINUTES", "15")
+# A checkout link is handed out again (one live link per engagement) for this long; Flutterwave's
+# hosted page expires with it. A payment made on an older link is still caught by reconciliation.
+CHECKOUT_LINK_MINUTES = envint("CHECKOUT_LINK_MINUTES", "30")
+# Reconciliation reads the gateways' own records (transactions, refunds, transfers, chargebacks) made
+# in the last this-many days.
+RECONCILE_WINDOW_DAYS = envint("RECONCILE_WINDOW_DAYS", "7")
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -48,6 +48,8 @@ class Payment(Stateful, models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     verified_at = models.DateTimeField(null=True, blank=True)
+    # The last comparison with the gateway that found it in the gateway's list (missing ones are flagged).
+    seen_in_run = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -136,6 +138,10 @@ class Refund(Stateful, models.Model):
     sending_since = models.DateTimeField(
         null=True, blank=True, help_text="Set before a request goes out; cleared once the gateway answers it."
     )
+    # Refunds booked since reconciliation against the gateway: the money waits in "refunds owed" (still at
+    # the gateway) until the gateway confirms it, so a refused refund never reads as repaid. Older rows
+    # booked it straight to the student.
+    booked_as_owed = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -187,8 +193,13 @@ class Payout(Stateful, models.Model):
         PENDING = "pending", "On its way"
         SUCCEEDED = "succeeded", "Paid"
         FAILED = "failed", "Failed, returned to your balance"
+        REVERSED = "reversed", "Returned by the bank, back in your balance"
 
-    TRANSITIONS = {Status.PENDING: {Status.SUCCEEDED, Status.FAILED}}
+    # A paid transfer can still come back (a closed account): the bank reverses it.
+    TRANSITIONS = {
+        Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.REVERSED},
+        Status.SUCCEEDED: {Status.REVERSED},
+    }
     STATUS_NOUN = "payout"
 
     tutor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="payouts")
@@ -199,6 +210,7 @@ class Payout(Stateful, models.Model):
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     gateway_id = models.CharField(max_length=64, blank=True)
+    fee = models.PositiveBigIntegerField(default=0, help_text="The transfer fee the gateway charged us.")
     failure_reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -245,6 +257,112 @@ class WebhookEvent(models.Model):
         return f"{self.gateway} {self.event_type} {self.reference}"
 
 
+class Chargeback(models.Model):
+    """A student disputed a card payment with their bank: the gateway freezes the amount until it is decided."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open: the amount is frozen"
+        WON = "won", "Won: the money stays"
+        LOST = "lost", "Lost: the money went back to the card"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="chargebacks")
+    gateway = models.CharField(max_length=20)
+    gateway_id = models.CharField(max_length=64)
+    amount = models.PositiveBigIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "gateway_id"], name="one_chargeback_per_gateway_dispute")
+        ]
+
+    def __str__(self) -> str:
+        return f"Chargeback {self.gateway_id} on {self.payment}"
+
+
+class ReconciliationRun(models.Model):
+    """One comparison of our books with the gateways' own records, run in the background; the staff
+    page reads these rows and never calls a gateway itself."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Stopped on an error"
+
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    since = models.DateField()
+    until = models.DateField()
+    stage = models.CharField(max_length=100, blank=True, help_text="What it is reading now.")
+    records_seen = models.PositiveIntegerField(default=0)
+    differences = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Reconciliation {self.pk} ({self.status})"
+
+
+class Discrepancy(models.Model):
+    """A difference between our books and a gateway's, of a named class, with what was done about it.
+
+    One row per class and gateway object (`key`), however many runs see it again."""
+
+    class Kind(models.TextChoices):
+        LATE_CAPTURE = "late_capture", "Paid on a checkout we had closed"
+        OVERPAID = "overpaid", "Paid more than the price"
+        UNDERPAID = "underpaid", "Paid less than the price"
+        WRONG_CURRENCY = "wrong_currency", "Paid in another currency"
+        REFUND_REFUSED = "refund_refused", "Refund refused by the gateway"
+        REFUND_ELSEWHERE = "refund_elsewhere", "Refund made outside the site"
+        TRANSFER_REVERSED = "transfer_reversed", "Payout reversed by the bank"
+        CHARGEBACK = "chargeback", "Chargeback"
+        FEE = "fee", "Gateway fee"
+        UNKNOWN_CHARGE = "unknown_charge", "Payment the books don't know"
+        UNKNOWN_TRANSFER = "unknown_transfer", "Transfer the books don't know"
+        MISSING_AT_GATEWAY = "missing_at_gateway", "Paid in our books, not at the gateway"
+
+    class State(models.TextChoices):
+        SETTLED = "settled", "Settled by its rule"
+        NEEDS_STAFF = "needs_staff", "Needs staff"
+        RESOLVED = "resolved", "Resolved by staff"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    key = models.CharField(max_length=120, help_text="The gateway object it is about, e.g. a reference.")
+    gateway = models.CharField(max_length=20)
+    state = models.CharField(max_length=12, choices=State.choices)
+    amount = models.BigIntegerField(default=0)
+    currency = models.CharField(max_length=3, blank=True)
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    payout = models.ForeignKey(Payout, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    note = models.CharField(max_length=300)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    found_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "discrepancies"
+        ordering = ["-found_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="one_discrepancy_per_object")]
+        indexes = [models.Index(fields=["state", "kind"], name="discrepancy_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.key}"
+
+
 # --- Ledger ---------------------------------------------------------------------------------
 
 
@@ -256,6 +374,22 @@ class Account(models.TextChoices):
     TUTOR_PAID_OUT = "tutor_paid_out", "Tutor paid out"
     PLATFORM_REVENUE = "platform_revenue", "Platform revenue"
     GATEWAY_FEES = "gateway_fees", "Gateway fees"
+    REFUNDS_OWED = "refund_owed", "Refunds on their way"
+    CHARGEBACK_FROZEN = "chargeback_frozen", "Frozen by chargebacks"
+    CHARGEBACKS_LOST = "chargeback_lost", "Lost to chargebacks"
+
+
+# Accounts whose money is still at the gateway: per currency, their sum is what the gateway must hold for
+# us (captured, less refunded, transferred, fees and chargebacks lost). Every other account is money that
+# came in or went out.
+AT_GATEWAY = [
+    Account.ESCROW,
+    Account.REFUNDS_OWED,
+    Account.TUTOR_AVAILABLE,
+    Account.TUTOR_PAYOUT_IN_FLIGHT,
+    Account.PLATFORM_REVENUE,
+    Account.CHARGEBACK_FROZEN,
+]
 
 
 class AppendOnly(models.Model):

@@ -29,3 +29,10 @@ def reconcile_task() -> list[str]:
     from payments.services import reconcile
 
     return reconcile().lines()
+
+
+@task
+def compare_with_gateways_task(*, run_id: int) -> str:
+    from payments.services import compare_with_gateways
+
+    return compare_with_gateways(run_id=run_id).status

@@ -1,7 +1,10 @@
 """Ada pays for Bola's accepted bid through the sandbox's hosted checkout, with the real adapter code."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements.models import Engagement
 from payments import ledger, services
@@ -132,8 +135,28 @@ def test_an_engagement_that_is_paid_cannot_be_paid_again(client, ada, funded):
     assert Payment.objects.count() == 1
 
 
+def test_pressing_pay_again_hands_back_the_same_live_checkout(client, engagement):
+    client, first = start_paying(engagement, client)
+    for _ in range(9):  # a slow network: the student taps Pay ten times
+        assert start_paying(engagement, client)[1] == first
+
+    assert Payment.objects.count() == 1
+    assert Payment.objects.get().status == Payment.Status.PENDING
+
+
+def test_an_expired_checkout_is_replaced_by_a_new_one(client, engagement):
+    client, first = start_paying(engagement, client)
+    Payment.objects.update(created_at=timezone.now() - timedelta(minutes=31))
+
+    second = start_paying(engagement, client)[1]
+
+    assert second != first
+    assert list(Payment.objects.order_by("id").values_list("status", flat=True)) == ["cancelled", "pending"]
+
+
 def test_a_second_payment_from_an_old_checkout_is_refunded_not_double_charged(client, engagement):
     client, old_checkout = start_paying(engagement, client)
+    Payment.objects.update(created_at=timezone.now() - timedelta(minutes=31))  # its link has expired here
     pay_in_sandbox(engagement, client=client)  # paid with a fresh checkout
 
     back = client.post(old_checkout, {"outcome": "pay", "webhook": "drop"})  # then the old tab is paid too
@@ -142,7 +165,7 @@ def test_a_second_payment_from_an_old_checkout_is_refunded_not_double_charged(cl
     assert "already paid, so this payment is being refunded" in page.text
     assert Payment.objects.filter(status=Payment.Status.SUCCEEDED).count() == 1
     assert Escrow.objects.get().amount == 400_000
-    assert Refund.objects.get().reason == "paid twice: refunded"
+    assert Refund.objects.get().reason == "Paid after the engagement was paid or closed: refunded."
     assert ledger.balance(account=Account.ESCROW, currency="NGN", engagement=engagement) == 400_000
 
 

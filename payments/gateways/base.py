@@ -2,8 +2,9 @@
 
 import json
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -54,8 +55,34 @@ class Verification:
 class TransferResult:
     reference: str
     gateway_id: str
-    status: str  # pending | succeeded | failed
+    status: str  # pending | succeeded | failed | reversed
     message: str = ""
+    amount: int = 0
+    currency: str = ""
+    fee: int = 0
+
+
+@dataclass(frozen=True)
+class Charge:
+    """One transaction as the gateway's transaction list shows it."""
+
+    reference: str  # our tx_ref / reference
+    gateway_id: str
+    status: str  # succeeded | failed | pending | cancelled
+    amount: int  # what the customer actually paid, minor units
+    currency: str
+    fee: int = 0
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Chargeback:
+    gateway_id: str
+    reference: str  # our payment reference (the charge's tx_ref)
+    amount: int
+    currency: str
+    status: str  # open | won | lost
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,8 @@ class RefundResult:
     message: str = ""
     amount: int = 0  # minor units; filled where the gateway's answer says it (lists of refunds)
     currency: str = ""
+    reference: str = ""
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +152,15 @@ class Gateway(Protocol):
     ) -> TransferResult: ...
 
     def transfer_status(self, *, reference: str, gateway_id: str = "") -> TransferResult: ...
+
+    # The gateway's own records made between two dates, every page, streamed.
+    def list_charges(self, *, since: date, until: date) -> Iterator[Charge]: ...
+
+    def list_all_refunds(self, *, since: date, until: date) -> Iterator[RefundResult]: ...
+
+    def list_transfers(self, *, since: date, until: date) -> Iterator[TransferResult]: ...
+
+    def list_chargebacks(self, *, since: date, until: date) -> Iterator[Chargeback]: ...
 
 
 class HttpApi:

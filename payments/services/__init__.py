@@ -2,6 +2,7 @@
 tasks call these; nothing else does. Rows are locked in the order stated in `payments/services/locks.py`."""
 
 from payments.services.checkout import cancel_checkout, confirm_payment, settle_pending_payments, start_checkout
+from payments.services.discrepancies import resolve_discrepancy
 from payments.services.escrow import (
     approve_and_release,
     cancel_and_refund,
@@ -9,10 +10,12 @@ from payments.services.escrow import (
     process_deadlines,
     resolve_dispute,
 )
+from payments.services.gateway_records import compare_with_gateways, start_comparison, sync_chargebacks
 from payments.services.payouts import (
     add_bank_account,
     apply_transfer_result,
     banks_for,
+    recheck_payout,
     request_payout,
     resolve_bank_account,
     send_payout,
@@ -29,18 +32,23 @@ __all__ = [
     "cancel_and_refund",
     "cancel_checkout",
     "commission_for",
+    "compare_with_gateways",
     "confirm_payment",
     "find_mismatches",
     "process_deadlines",
     "process_webhook",
     "receive_webhook",
+    "recheck_payout",
     "reconcile",
     "request_payout",
     "resolve_bank_account",
+    "resolve_discrepancy",
     "resolve_dispute",
     "retry_refund",
     "send_payout",
     "send_refund",
     "settle_pending_payments",
     "start_checkout",
+    "start_comparison",
+    "sync_chargebacks",
 ]

@@ -6,7 +6,9 @@ at once (return page, webhook task, reconciliation): the row locks make exactly 
 """
 
 from collections.abc import Callable
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -18,8 +20,10 @@ from engagements.models import Engagement
 from payments import ledger
 from payments.gateways import GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Verification
-from payments.models import Account, Escrow, Payment, Refund, new_reference
+from payments.models import Account, Discrepancy, Escrow, Payment, new_reference
+from payments.services import discrepancies
 from payments.services.locks import lock_engagement
+from payments.services.refunds import refund_from_escrow
 
 NOT_YOURS = "Only the student on this engagement can pay for it."
 NOT_PAYABLE = "This engagement is not waiting for payment: it is {status}."
@@ -27,12 +31,20 @@ GATEWAY_DOWN = "We couldn't reach the payment gateway, so nothing was charged. P
 WRONG_REFERENCE = "The gateway answered about another payment."
 WRONG_CURRENCY = "Paid in {paid} instead of {expected}: not credited, the money is being refunded."
 TOO_LITTLE = "Paid {paid} of {expected}: not credited, the money is being refunded."
+TOO_MUCH = "Paid {paid} for a price of {expected}: the {excess} over the price is being refunded."
+PAID_TWICE = "Paid after the engagement was paid or closed: refunded."
+OPENING = "Your checkout is opening. Wait a moment, then press Pay again."
+OPENING_FOR = timedelta(seconds=30)  # longer than a gateway call can take (the HTTP timeout, three phases)
 
 
 def start_checkout(*, engagement: Engagement, by: User, return_url: Callable[[str], str]) -> Payment:
-    """Open a hosted checkout for the engagement's price; the caller sends the student to its link."""
+    """Open a hosted checkout for the engagement's price, or hand back the one still open: one live
+    link per engagement, so a double tap or a second tab never leaves two ways to pay."""
     if by.pk != engagement.student_id:
         raise PermissionDenied(NOT_YOURS)
+    live = _live_checkout(engagement)
+    if live is not None:
+        return live
     settle_pending_payments(engagement=engagement)  # a late success of an earlier attempt must not be paid twice
     payment = _new_payment(engagement=engagement, student=by)
     try:
@@ -53,11 +65,38 @@ def start_checkout(*, engagement: Engagement, by: User, return_url: Callable[[st
     return payment
 
 
+def link_lifetime() -> timedelta:
+    return timedelta(minutes=settings.CHECKOUT_LINK_MINUTES)
+
+
+def _live_checkout(engagement: Engagement) -> Payment | None:
+    """The engagement's open checkout if its link is still young; asked about first, so a link that
+    was paid meanwhile is credited instead of handed out again."""
+    fresh = timezone.now() - link_lifetime()
+    payment = (
+        engagement.payments.filter(status=Payment.Status.PENDING, created_at__gte=fresh)
+        .exclude(checkout_url="")
+        .order_by("-created_at")
+        .first()
+    )
+    if payment is None:
+        return None
+    payment = confirm_payment(payment=payment)
+    if payment.status == Payment.Status.SUCCEEDED:
+        raise ValidationError(NOT_PAYABLE.format(status="paid"), code="not_payable")
+    return payment if payment.status == Payment.Status.PENDING else None
+
+
 @transaction.atomic
 def _new_payment(*, engagement: Engagement, student: User) -> Payment:
     engagement = lock_engagement(engagement)
     if engagement.status != Engagement.Status.AWAITING_PAYMENT:
         raise ValidationError(NOT_PAYABLE.format(status=engagement.get_status_display().lower()), code="not_payable")
+    opening = engagement.payments.filter(
+        status=Payment.Status.PENDING, checkout_url="", created_at__gte=timezone.now() - OPENING_FOR
+    )
+    if opening.exists():  # the other tap of a double tap is asking the gateway for the link right now
+        raise ValidationError(OPENING, code="checkout_opening")
     return Payment.objects.create(
         engagement=engagement,
         student=student,
@@ -110,10 +149,12 @@ def verification_problem(payment: Payment, verification: Verification) -> str:
 
 @transaction.atomic
 def _apply_verification(*, payment: Payment, verification: Verification) -> Payment:
+    """Apply the gateway's answer once. Every state is safe to verify again: a payment whose money was
+    already taken in (credited, or refunded as unusable) changes no more, whatever answer comes."""
     engagement = lock_engagement(payment.engagement)
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
-    if payment.status in (Payment.Status.SUCCEEDED, Payment.Status.DUPLICATE):
-        return payment  # someone else already applied it
+    if payment.verified_at is not None or payment.status in (Payment.Status.SUCCEEDED, Payment.Status.DUPLICATE):
+        return payment
     if verification.status != "succeeded":
         if verification.status in ("failed", "cancelled") and payment.status == Payment.Status.PENDING:
             payment.move_to(verification.status, note=verification.message or "reported by the gateway")
@@ -123,18 +164,44 @@ def _apply_verification(*, payment: Payment, verification: Verification) -> Paym
     problem = verification_problem(payment, verification)
     if problem == WRONG_REFERENCE:
         return payment  # not our money to act on
+    closed_before = payment.status != Payment.Status.PENDING  # paid on a checkout we had cancelled
     payment.gateway_id, payment.fee, payment.verified_at = verification.gateway_id, verification.fee, timezone.now()
     if problem:
-        _return_unusable(payment, verification, status=Payment.Status.FAILED, reason=problem)
+        kind = (
+            Discrepancy.Kind.WRONG_CURRENCY if verification.currency != payment.currency else Discrepancy.Kind.UNDERPAID
+        )
+        _return_unusable(payment, verification, status=Payment.Status.FAILED, reason=problem, kind=kind)
     elif engagement.status != Engagement.Status.AWAITING_PAYMENT:
-        _return_unusable(payment, verification, status=Payment.Status.DUPLICATE, reason="paid twice: refunded")
+        _return_unusable(
+            payment,
+            verification,
+            status=Payment.Status.DUPLICATE,
+            reason=PAID_TWICE,
+            kind=Discrepancy.Kind.LATE_CAPTURE,
+        )
     else:
-        _hold_in_escrow(payment, engagement)
+        _hold_in_escrow(payment, engagement, verification)
+        if closed_before:
+            _noted(Discrepancy.Kind.LATE_CAPTURE, payment, verification.amount, "paid on a closed checkout: credited")
     return payment
 
 
+def _noted(kind: str, payment: Payment, amount: int, note: str) -> None:
+    discrepancies.record(
+        kind=kind,
+        key=payment.reference,
+        gateway=payment.gateway,
+        settled=True,
+        note=note,
+        amount=amount,
+        currency=payment.currency,
+        payment=payment,
+    )
+
+
 def _capture(payment: Payment, *, amount: int, currency: str) -> None:
-    """Money arrived from the student: into escrow, and the gateway's fee on our account."""
+    """Money arrived from the student, as much as the gateway took: into escrow, and the gateway's fee
+    on our account."""
     engagement = payment.engagement
     ledger.post(
         key=f"payment:{payment.pk}:captured",
@@ -158,37 +225,31 @@ def _capture(payment: Payment, *, amount: int, currency: str) -> None:
         )
 
 
-def _hold_in_escrow(payment: Payment, engagement: Engagement) -> None:
+def _hold_in_escrow(payment: Payment, engagement: Engagement, verification: Verification) -> None:
+    """The price goes into escrow; anything paid over it goes straight back to the student."""
     payment.move_to(Payment.Status.SUCCEEDED, note="verified with the gateway")
     payment.save()
-    _capture(payment, amount=payment.amount, currency=payment.currency)
+    _capture(payment, amount=verification.amount, currency=payment.currency)
     Escrow.objects.create(engagement=engagement, payment=payment, amount=payment.amount, currency=payment.currency)
     transitions.fund(engagement, note=f"paid, held in escrow ({payment.reference})")
+    excess = verification.amount - payment.amount
+    if excess > 0:
+        paid, expected, over = (
+            format_money(a, payment.currency) for a in (verification.amount, payment.amount, excess)
+        )
+        reason = TOO_MUCH.format(paid=paid, expected=expected, excess=over)
+        refund_from_escrow(payment, amount=excess, currency=payment.currency, reason=reason)
+        _noted(Discrepancy.Kind.OVERPAID, payment, excess, reason)
 
 
-def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str) -> None:
+def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str, kind: str) -> None:
     """Money we can't use (too little, wrong currency, a second payment) goes straight back."""
     payment.move_to(status, note=reason)
     payment.failure_reason = reason
     payment.save()
     _capture(payment, amount=verification.amount, currency=verification.currency)
-    refund = Refund.objects.create(
-        payment=payment, amount=verification.amount, currency=verification.currency, reason=reason
-    )
-    ledger.post(
-        key=f"refund:{refund.pk}:reserve",
-        kind="refund",
-        currency=refund.currency,
-        engagement=payment.engagement,
-        description=f"Refund of {payment.reference}: {reason}",
-        legs=[
-            ledger.Leg(Account.ESCROW, -refund.amount, engagement=payment.engagement),
-            ledger.Leg(Account.STUDENT_FUNDING, refund.amount, user=payment.student),
-        ],
-    )
-    from payments.tasks import send_refund_task
-
-    transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
+    refund_from_escrow(payment, amount=verification.amount, currency=verification.currency, reason=reason)
+    _noted(kind, payment, verification.amount, reason)
 
 
 def cancel_checkout(*, payment: Payment) -> Payment:

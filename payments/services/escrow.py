@@ -20,9 +20,10 @@ from engagements import transitions
 from engagements.models import Engagement
 from notifications.services import notify
 from payments import ledger
-from payments.models import Account, Escrow, Refund
+from payments.models import Account, Escrow
 from payments.services.checkout import settle_pending_payments
 from payments.services.locks import lock_engagement, lock_escrow
+from payments.services.refunds import new_refund
 from questions.services import expire_overdue_questions
 
 NOTHING_HELD = "No payment is held for this engagement."
@@ -112,7 +113,7 @@ def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) ->
         description=f"Escrow {escrow.get_status_display().lower()}: {reason}"[:200],
         legs=[
             ledger.Leg(Account.ESCROW, -escrow.amount, engagement=engagement),
-            ledger.Leg(Account.STUDENT_FUNDING, to_student, user=engagement.student),
+            ledger.Leg(Account.REFUNDS_OWED, to_student, user=engagement.student),  # until the gateway pays it
             ledger.Leg(Account.TUTOR_AVAILABLE, escrow.to_tutor, user=engagement.tutor),
             ledger.Leg(Account.PLATFORM_REVENUE, commission),
         ],
@@ -127,12 +128,7 @@ def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) ->
             url=engagement.get_absolute_url(),
         )
     if to_student:
-        refund = Refund.objects.create(
-            payment=escrow.payment, escrow=escrow, amount=to_student, currency=escrow.currency, reason=reason[:300]
-        )
-        from payments.tasks import send_refund_task
-
-        transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
+        new_refund(payment=escrow.payment, escrow=escrow, amount=to_student, currency=escrow.currency, reason=reason)
 
 
 def process_deadlines(*, now: datetime | None = None) -> dict[str, int]:

@@ -21,7 +21,8 @@ from notifications.services import notify
 from payments import ledger
 from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway
 from payments.gateways.base import Bank, TransferResult
-from payments.models import Account, BankAccount, Payout, new_reference
+from payments.models import Account, BankAccount, Discrepancy, Payout, new_reference
+from payments.services import discrepancies
 from payments.services.locks import lock_tutor
 
 log = logging.getLogger("payments.payouts")
@@ -154,6 +155,20 @@ def send_payout(*, payout_id: int) -> Payout:
     return apply_transfer_result(payout=payout, result=result)
 
 
+def recheck_payout(*, payout_id: int) -> Payout:
+    """A transfer webhook: settle a pending payout, or notice that a paid one was reversed."""
+    payout = Payout.objects.get(pk=payout_id)
+    if payout.status == Payout.Status.PENDING:
+        return send_payout(payout_id=payout.pk)
+    if payout.status != Payout.Status.SUCCEEDED:
+        return payout
+    try:
+        result = get_gateway(payout.gateway).transfer_status(reference=payout.reference, gateway_id=payout.gateway_id)
+    except GatewayError:
+        return payout  # the comparison with the gateway's transfer list finds it later
+    return apply_transfer_result(payout=payout, result=result)
+
+
 def _claim_first_send(payout: Payout) -> bool:
     """Mark the payout as sent, committed before the request; True for the first request only."""
     return Payout.objects.filter(pk=payout.pk, sent_at__isnull=True).update(sent_at=timezone.now()) == 1
@@ -186,6 +201,10 @@ def _transfer(payout: Payout, gateway: Gateway, *, first: bool) -> TransferResul
 def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
     lock_tutor(payout.tutor)
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
+    if result.fee and not payout.fee:
+        book_transfer_fee(payout, result.fee)
+    if payout.status == Payout.Status.SUCCEEDED and result.status == "reversed":
+        _reverse(payout, result)
     if payout.status != Payout.Status.PENDING:
         return payout  # already settled by a webhook or an earlier check
     payout.gateway_id = result.gateway_id or payout.gateway_id
@@ -194,19 +213,63 @@ def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
         payout.paid_at = timezone.now()
         _post_payout(payout, to=Account.TUTOR_PAID_OUT)
         notify(payout.tutor, "payout_sent", amount_display=_display(payout), url=reverse("earnings"))
-    elif result.status == "failed":
-        payout.move_to(Payout.Status.FAILED, note=result.message or "the transfer failed")
+    elif result.status in ("failed", "reversed"):
+        payout.move_to(result.status, note=result.message or f"the transfer {result.status}")
         payout.failure_reason = result.message[:300] or "The bank refused the transfer."
         _post_payout(payout, to=Account.TUTOR_AVAILABLE)
-        notify(
-            payout.tutor,
-            "payout_failed",
-            amount_display=_display(payout),
-            reason=payout.failure_reason[:60],
-            url=reverse("earnings"),
-        )
+        _tell_returned(payout)
     payout.save()
     return payout
+
+
+def _reverse(payout: Payout, result: TransferResult) -> None:
+    """A paid transfer came back (a closed account, a name mismatch): the money is the tutor's again."""
+    payout.move_to(Payout.Status.REVERSED, note=result.message or "the bank reversed the transfer")
+    payout.failure_reason = result.message[:300] or "The bank sent the transfer back."
+    payout.save()
+    ledger.post(
+        key=f"payout:{payout.pk}:reversed",
+        kind="payout_reversed",
+        currency=payout.currency,
+        description=f"Payout {payout.reference} reversed by the bank",
+        legs=[
+            ledger.Leg(Account.TUTOR_PAID_OUT, -payout.amount, user=payout.tutor),
+            ledger.Leg(Account.TUTOR_AVAILABLE, payout.amount, user=payout.tutor),
+        ],
+    )
+    discrepancies.record(
+        kind=Discrepancy.Kind.TRANSFER_REVERSED,
+        key=payout.reference,
+        gateway=payout.gateway,
+        settled=True,
+        note="Reversed by the bank: returned to the tutor's available balance.",
+        amount=payout.amount,
+        currency=payout.currency,
+        payout=payout,
+    )
+    _tell_returned(payout)
+
+
+def _tell_returned(payout: Payout) -> None:
+    notify(
+        payout.tutor,
+        "payout_failed",
+        amount_display=_display(payout),
+        reason=payout.failure_reason[:60],
+        url=reverse("earnings"),
+    )
+
+
+def book_transfer_fee(payout: Payout, fee: int) -> None:
+    """What the gateway charged to send the transfer comes out of platform revenue."""
+    Payout.objects.filter(pk=payout.pk, fee=0).update(fee=fee)
+    ledger.post(
+        key=f"payout:{payout.pk}:fee",
+        kind="transfer_fee",
+        currency=payout.currency,
+        description=f"{payout.gateway} transfer fee on {payout.reference}",
+        legs=[ledger.Leg(Account.PLATFORM_REVENUE, -fee), ledger.Leg(Account.GATEWAY_FEES, fee)],
+    )
 
 
 def _display(payout: Payout) -> str:

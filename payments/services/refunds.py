@@ -17,14 +17,46 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import User
+from payments import ledger
 from payments.gateways import Gateway, GatewayError, get_gateway
 from payments.gateways.base import RefundResult
-from payments.models import Payment, Refund
+from payments.models import Account, Discrepancy, Escrow, Payment, Refund
+from payments.services import discrepancies
 
 log = logging.getLogger("payments.refunds")
 
 ONLY_STAFF_RETRY = "Only staff retry refunds."
 ADOPTED = "found at the gateway: an earlier request reached it"
+REFUSED = "The gateway refused the refund ({reason}): the money stays held until staff act."
+
+
+def new_refund(*, payment: Payment, amount: int, currency: str, reason: str, escrow: Escrow | None = None) -> Refund:
+    """A refund to send, in the caller's transaction; sent once it commits. The caller books the money
+    into "refunds owed" (it stays there, still at the gateway, until the gateway confirms the refund)."""
+    refund = Refund.objects.create(
+        payment=payment, escrow=escrow, amount=amount, currency=currency, reason=reason[:300]
+    )
+    from payments.tasks import send_refund_task
+
+    transaction.on_commit(lambda: send_refund_task.enqueue(refund_id=refund.pk))
+    return refund
+
+
+def refund_from_escrow(payment: Payment, *, amount: int, currency: str, reason: str) -> Refund:
+    """Send back money that came in but can't be kept (too little, too much, twice, another currency)."""
+    refund = new_refund(payment=payment, amount=amount, currency=currency, reason=reason)
+    ledger.post(
+        key=f"refund:{refund.pk}:reserve",
+        kind="refund",
+        currency=currency,
+        engagement=payment.engagement,
+        description=f"Refund of {payment.reference}: {reason}"[:200],
+        legs=[
+            ledger.Leg(Account.ESCROW, -amount, engagement=payment.engagement),
+            ledger.Leg(Account.REFUNDS_OWED, amount, user=payment.student),
+        ],
+    )
+    return refund
 
 
 def send_refund(*, refund_id: int, now: datetime | None = None) -> Refund:
@@ -116,7 +148,45 @@ def _refund_result(refund: Refund, *, gateway_id: str, status: str, message: str
         refund.move_to(status, note=message or f"gateway says {status}")
         refund.failure_reason = message if status == "failed" else ""
     refund.save()
+    if refund.status == Refund.Status.SUCCEEDED:
+        _book_repaid(refund)
+    elif refund.status == Refund.Status.FAILED:
+        _alert_refused(refund)
     return refund
+
+
+def _book_repaid(refund: Refund) -> None:
+    """The gateway sent the money: it leaves "refunds owed" for the student's card."""
+    if refund.booked_as_owed:
+        payment = refund.payment
+        ledger.post(
+            key=f"refund:{refund.pk}:paid",
+            kind="refund_paid",
+            currency=refund.currency,
+            engagement=payment.engagement,
+            description=f"Refund {refund.pk} of {payment.reference} paid by {payment.gateway}",
+            legs=[
+                ledger.Leg(Account.REFUNDS_OWED, -refund.amount, user=payment.student),
+                ledger.Leg(Account.STUDENT_FUNDING, refund.amount, user=payment.student),
+            ],
+        )
+    discrepancies.settle_by_rule(
+        kind=Discrepancy.Kind.REFUND_REFUSED, key=f"refund:{refund.pk}", note="sent again: refunded"
+    )
+
+
+def _alert_refused(refund: Refund) -> None:
+    """A refused refund leaves the money held (still owed) and waits for staff, never reads as repaid."""
+    discrepancies.record(
+        kind=Discrepancy.Kind.REFUND_REFUSED,
+        key=f"refund:{refund.pk}",
+        gateway=refund.payment.gateway,
+        settled=False,
+        note=REFUSED.format(reason=refund.failure_reason.rstrip(".") or "no reason given"),
+        amount=refund.amount,
+        currency=refund.currency,
+        payment=refund.payment,
+    )
 
 
 def _matched_elsewhere(refund: Refund, gateway_id: str) -> bool:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from payments.gateways import get_gateway
 from payments.models import Payment, Payout, Refund, WebhookEvent
 from payments.services.checkout import confirm_payment
-from payments.services.payouts import send_payout
+from payments.services.payouts import recheck_payout
 from payments.services.refunds import send_refund
 
 
@@ -64,7 +64,7 @@ def _transfer(event: WebhookEvent) -> tuple[str, str]:
     payout = Payout.objects.filter(reference=event.reference, gateway=event.gateway).first()
     if payout is None:
         return WebhookEvent.Status.IGNORED, "unknown reference"
-    payout = send_payout(payout_id=payout.pk)  # pending payouts are looked up by reference first
+    payout = recheck_payout(payout_id=payout.pk)  # pending payouts are looked up by reference first
     if payout.status == Payout.Status.PENDING:
         return WebhookEvent.Status.RECEIVED, "transfer still pending; will retry"
     return WebhookEvent.Status.PROCESSED, f"payout {payout.status}"

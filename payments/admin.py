@@ -11,6 +11,8 @@ from engagements.models import Engagement, EngagementEvent
 from payments import services
 from payments.models import (
     BankAccount,
+    Chargeback,
+    Discrepancy,
     Escrow,
     EscrowEvent,
     LedgerEntry,
@@ -19,6 +21,7 @@ from payments.models import (
     PaymentEvent,
     Payout,
     PayoutEvent,
+    ReconciliationRun,
     Refund,
     RefundEvent,
     WebhookEvent,
@@ -91,6 +94,27 @@ class PayoutAdmin(ReadOnly):
     list_filter = ["status", "currency"]
     search_fields = ["reference", "tutor__email"]
     inlines = [PayoutEventInline]
+
+
+@admin.register(Chargeback)
+class ChargebackAdmin(ReadOnly):
+    list_display = ["gateway_id", "payment", "amount", "currency", "status", "opened_at", "closed_at"]
+    list_filter = ["status", "gateway"]
+
+
+@admin.register(Discrepancy)
+class DiscrepancyAdmin(ReadOnly):
+    """Staff resolve these on /staff/payments/, where each class's rule is explained."""
+
+    list_display = ["kind", "key", "state", "amount", "currency", "gateway", "found_at", "resolved_by"]
+    list_filter = ["state", "kind", "gateway"]
+    search_fields = ["key", "note"]
+
+
+@admin.register(ReconciliationRun)
+class ReconciliationRunAdmin(ReadOnly):
+    list_display = ["pk", "status", "since", "until", "records_seen", "differences", "created_at", "finished_at"]
+    list_filter = ["status"]
 
 
 @admin.register(BankAccount)

@@ -333,6 +333,22 @@ class Discrepancy(models.Model):
         UNKNOWN_TRANSFER = "unknown_transfer", "Transfer the books don't know"
         MISSING_AT_GATEWAY = "missing_at_gateway", "Paid in our books, not at the gateway"
 
+    # What happens to each class, shown to staff beside its count.
+    RULES = {
+        Kind.LATE_CAPTURE: "Credited if the work still awaits payment, otherwise refunded in full.",
+        Kind.OVERPAID: "The price is credited; what was paid over it is refunded.",
+        Kind.UNDERPAID: "Not credited; refunded in full. The student can pay again.",
+        Kind.WRONG_CURRENCY: "Not credited; refunded in full, in the currency paid.",
+        Kind.REFUND_REFUSED: "The money stays held. Send the refund again, or pay the student another way.",
+        Kind.REFUND_ELSEWHERE: "Booked against platform revenue. Check whether the engagement's escrow should change.",
+        Kind.TRANSFER_REVERSED: "Returned to the tutor's available balance; the tutor is told.",
+        Kind.CHARGEBACK: "The amount is frozen until the bank decides. Send evidence at the gateway.",
+        Kind.FEE: "Booked to gateway fees.",
+        Kind.UNKNOWN_CHARGE: "Find whose money it is at the gateway, then refund it there.",
+        Kind.UNKNOWN_TRANSFER: "Find out at the gateway who sent it; lock the API keys if nobody here did.",
+        Kind.MISSING_AT_GATEWAY: "Check the payment at the gateway before any of it is released.",
+    }
+
     class State(models.TextChoices):
         SETTLED = "settled", "Settled by its rule"
         NEEDS_STAFF = "needs_staff", "Needs staff"
@@ -361,6 +377,9 @@ class Discrepancy(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.key}"
+
+    def rule(self) -> str:
+        return self.RULES[self.kind]
 
 
 # --- Ledger ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, Sum
 
 from accounts.models import User
 from engagements.models import Engagement
-from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund
+from payments.models import Account, Discrepancy, Escrow, LedgerEntry, Payment, Payout, ReconciliationRun, Refund
 
 STATEMENT_WORDS = {
     "released": "Released from escrow",
@@ -14,6 +14,7 @@ STATEMENT_WORDS = {
     "payout": "Payout requested",
     "payout_paid": "Payout paid to your bank",
     "payout_failed": "Payout failed, returned to your balance",
+    "payout_reversed": "Payout returned by the bank",
 }
 
 
@@ -62,9 +63,41 @@ def staff_summary() -> dict:
         "refunds_pending": Refund.objects.filter(status__in=[Refund.Status.PENDING, Refund.Status.FAILED]).count(),
         "payouts_pending": Payout.objects.filter(status=Payout.Status.PENDING).count(),
         "held": list(Escrow.objects.filter(status=Escrow.Status.HELD).values("currency").annotate(total=Sum("amount"))),
-        "revenue": list(
-            LedgerEntry.objects.filter(account=Account.PLATFORM_REVENUE)
-            .values("currency")
-            .annotate(total=Sum("amount"))
-        ),
+        "revenue": _account_totals(Account.PLATFORM_REVENUE),
+        "refunds_owed": _account_totals(Account.REFUNDS_OWED),
+        "frozen": _account_totals(Account.CHARGEBACK_FROZEN),
+    }
+
+
+def _account_totals(account: str) -> list[dict]:
+    rows = LedgerEntry.objects.filter(account=account).values("currency").annotate(total=Sum("amount"))
+    return [row for row in rows.order_by("currency") if row["total"]]
+
+
+@dataclass
+class DifferenceClass:
+    kind: str
+    label: str
+    rule: str
+    rows: list[dict]  # per currency and state: count and amount
+
+
+def reconciliation_overview() -> dict:
+    """What the staff reconciliation page shows, all from stored rows: no gateway is called."""
+    grouped = (
+        Discrepancy.objects.values("kind", "currency", "state")
+        .annotate(count=Count("id"), amount=Sum("amount"))
+        .order_by("kind", "currency", "state")
+    )
+    classes: dict[str, DifferenceClass] = {}
+    for row in grouped:
+        kind = Discrepancy.Kind(row["kind"])
+        found = classes.setdefault(kind, DifferenceClass(kind, kind.label, Discrepancy.RULES[kind], []))
+        found.rows.append({**row, "state_label": Discrepancy.State(row["state"]).label})
+    waiting = Discrepancy.objects.filter(state=Discrepancy.State.NEEDS_STAFF).select_related("payment", "payout")
+    return {
+        "runs": list(ReconciliationRun.objects.select_related("requested_by")[:5]),
+        "classes": list(classes.values()),
+        "waiting": list(waiting.order_by("found_at", "id")[:100]),
+        "waiting_count": waiting.count(),
     }

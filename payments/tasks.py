@@ -25,10 +25,10 @@ def send_payout_task(*, payout_id: int) -> str:
 
 
 @task
-def reconcile_task() -> list[str]:
+def reconcile_task(*, everything: bool = False) -> list[str]:
     from payments.services import reconcile
 
-    return reconcile().lines()
+    return reconcile(everything=everything).lines()
 
 
 @task

@@ -20,14 +20,31 @@ def test_staff_see_a_clean_report_when_everything_matches(client, staff, complet
     assert "NGN: entries sum to 0 (balanced)" in page
 
 
-def test_a_payment_the_gateway_no_longer_shows_as_paid_is_listed(client, staff, funded):
-    SandboxCharge.objects.update(status="failed")  # e.g. a chargeback at the gateway
+def test_a_payment_the_gateway_no_longer_shows_as_paid_waits_for_staff(
+    client, staff, funded, django_capture_on_commit_callbacks
+):
+    SandboxCharge.objects.update(status="failed")
     client.force_login(staff)
 
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("payments_reconciliation"), {"action": "compare"})
     page = client.get(reverse("payments_reconciliation")).text
 
     reference = Payment.objects.get().reference
-    assert f"{reference}: we hold ₦4,000, flutterwave says failed ₦4,000." in page
+    assert "Waiting for staff (1)" in page
+    assert "Paid in our books, not at the gateway" in page
+    assert reference in page
+    assert "Credited in our books; flutterwave lists it as failed." in page
+
+
+def test_the_report_page_never_calls_a_gateway(client, staff, funded, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the staff page called a gateway")
+
+    monkeypatch.setattr("payments.gateways.base.HttpApi.request", refuse)
+    client.force_login(staff)
+
+    assert client.get(reverse("payments_reconciliation")).status_code == 200
 
 
 def test_staff_re_check_everything_pending_from_the_report(client, staff, engagement):
@@ -37,9 +54,9 @@ def test_staff_re_check_everything_pending_from_the_report(client, staff, engage
     paying.post(checkout, {"outcome": "pay", "webhook": "drop"})
     client.force_login(staff)
 
-    page = client.post(reverse("payments_reconciliation"), follow=True).text
+    page = client.post(reverse("payments_reconciliation"), {"action": "recheck"}, follow=True).text
 
-    assert "payments re-verified: 1" in page
+    assert "Re-checking everything pending with the gateways, in the background." in page
     assert Payment.objects.get().status == Payment.Status.SUCCEEDED
 
 

@@ -3,27 +3,56 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from payments import ledger, selectors, services
 from payments.access import get_dispute_for_staff, require_staff
+from payments.models import Discrepancy
+from payments.tasks import reconcile_task
 from web.forms import add_service_errors
-from web.forms.payments import ResolveDisputeForm
+from web.forms.payments import ResolveDiscrepancyForm, ResolveDisputeForm
 
 
 @login_required
 def reconciliation(request):
+    """Reads stored results only: comparing with the gateways and re-checking run in the background."""
     require_staff(request.user)
-    report = None
     if request.method == "POST":
-        report = services.reconcile(everything=True)
-        messages.success(request, report.lines()[0])
+        if request.POST.get("action") == "compare":
+            run = services.start_comparison(by=request.user)
+            messages.success(request, f"Comparison {run.pk} is under way; this page shows its progress.")
+        else:
+            reconcile_task.enqueue(everything=True)
+            messages.success(request, "Re-checking everything pending with the gateways, in the background.")
+        return redirect("payments_reconciliation")
+    overview = selectors.reconciliation_overview()
+    running = any(run.status in ("queued", "running") for run in overview["runs"][:1])
     context = {
         "totals": ledger.totals_by_currency(),
         "summary": selectors.staff_summary(),
-        "mismatches": report.mismatches if report else services.find_mismatches(),
+        "mismatches": services.find_mismatches(),
+        "running": running,
+        **overview,
     }
     return render(request, "staff/reconciliation.html", context)
+
+
+@login_required
+@require_POST
+def resolve_discrepancy(request, pk):
+    require_staff(request.user)
+    discrepancy = get_object_or_404(Discrepancy, pk=pk)
+    form = ResolveDiscrepancyForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors["note"][0])
+        services.resolve_discrepancy(discrepancy=discrepancy, by=request.user, note=form.cleaned_data["note"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, f"Marked resolved: {discrepancy.get_kind_display().lower()} {discrepancy.key}.")
+    return redirect("payments_reconciliation")
 
 
 @login_required

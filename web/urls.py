@@ -109,6 +109,7 @@ urlpatterns = [
     path("n/<str:code>/", notifications.notification_open, name="notification_open"),
     # Staff pages (the rest of staff work is in the admin)
     path("staff/payments/", staff.reconciliation, name="payments_reconciliation"),
+    path("staff/payments/differences/<int:pk>/resolve/", staff.resolve_discrepancy, name="discrepancy_resolve"),
     path("staff/engagements/<int:pk>/resolve/", staff.resolve_dispute, name="dispute_resolve"),
     # Providers calling us back
     path("payments/webhooks/<str:gateway>/", webhooks.payment_webhook, name="payment_webhook"),

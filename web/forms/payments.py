@@ -73,3 +73,11 @@ class ResolveDisputeForm(forms.Form):
 
 def currency_choices() -> list[str]:
     return offered_currencies()
+
+
+class ResolveDiscrepancyForm(forms.Form):
+    note = forms.CharField(
+        label="What you did",
+        max_length=250,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. refunded ₦100 by bank transfer on 3 Dec"}),
+    )

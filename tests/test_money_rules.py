@@ -1,8 +1,11 @@
 """The named rules that settle money the books and the gateway disagree about: verification any number of
 times from every state, a payment on a closed checkout, over- and underpayment, a refused refund."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements.models import Engagement
 from payments import ledger, services
@@ -107,3 +110,14 @@ def test_a_refund_the_gateway_refuses_leaves_the_money_held_and_asks_staff(clien
     client.force_login(funded.student)
     page = client.get(funded.get_absolute_url()).text
     assert "status-refund-failed" in page
+
+
+def test_an_abandoned_checkout_is_closed_once_its_link_expires_so_it_is_not_asked_about_forever(engagement):
+    start_paying(engagement)  # opened, never paid
+    later = timezone.now() + timedelta(minutes=61)
+
+    services.reconcile(now=later)
+
+    payment = Payment.objects.get()
+    assert payment.status == Payment.Status.CANCELLED
+    assert payment.failure_reason == "the checkout link expired unpaid"

@@ -95,3 +95,17 @@ def test_twenty_payouts_of_the_whole_balance_pay_once(bola, completed):
     assert Payout.objects.count() == 1
     assert ledger.balance(account=Account.TUTOR_AVAILABLE, currency="NGN", user=bola) == 0
     assert ledger.totals_by_currency() == {"NGN": 0}
+
+
+def test_twenty_simultaneous_pay_taps_leave_one_live_checkout(engagement):
+    start = lambda: services.start_checkout(  # noqa: E731
+        engagement=engagement, by=engagement.student, return_url=lambda ref: f"http://testserver/return/{ref}/"
+    )
+
+    results = at_once([start] * THREADS)
+
+    links = {r.checkout_url for r in results if isinstance(r, Payment)}
+    assert Payment.objects.filter(status=Payment.Status.PENDING).count() == 1
+    assert links == {Payment.objects.get(status=Payment.Status.PENDING).checkout_url}
+    opening = [r for r in results if isinstance(r, ValidationError)]
+    assert all(r.messages == ["Your checkout is opening. Wait a moment, then press Pay again."] for r in opening)

@@ -45,8 +45,11 @@ def start_checkout(*, engagement: Engagement, by: User, return_url: Callable[[st
     live = _live_checkout(engagement)
     if live is not None:
         return live
-    settle_pending_payments(engagement=engagement)  # a late success of an earlier attempt must not be paid twice
+    # A late success of an earlier attempt must not be paid twice; a young one is another tap's.
+    settle_pending_payments(engagement=engagement, keep_young=True)
     payment = _new_payment(engagement=engagement, student=by)
+    if payment.checkout_url:
+        return payment  # another tap opened it meanwhile
     try:
         link = get_gateway(payment.gateway).checkout(
             reference=payment.reference,
@@ -92,11 +95,15 @@ def _new_payment(*, engagement: Engagement, student: User) -> Payment:
     engagement = lock_engagement(engagement)
     if engagement.status != Engagement.Status.AWAITING_PAYMENT:
         raise ValidationError(NOT_PAYABLE.format(status=engagement.get_status_display().lower()), code="not_payable")
-    opening = engagement.payments.filter(
-        status=Payment.Status.PENDING, checkout_url="", created_at__gte=timezone.now() - OPENING_FOR
+    young = (
+        engagement.payments.filter(status=Payment.Status.PENDING, created_at__gte=timezone.now() - link_lifetime())
+        .order_by("-created_at")
+        .first()
     )
-    if opening.exists():  # the other tap of a double tap is asking the gateway for the link right now
-        raise ValidationError(OPENING, code="checkout_opening")
+    if young is not None and young.checkout_url:
+        return young
+    if young is not None and young.created_at >= timezone.now() - OPENING_FOR:
+        raise ValidationError(OPENING, code="checkout_opening")  # another tap is asking the gateway for it
     return Payment.objects.create(
         engagement=engagement,
         student=student,
@@ -116,9 +123,14 @@ def _give_up(payment: Payment, *, status: str, reason: str) -> None:
         payment.save(update_fields=["status", "failure_reason"])
 
 
-def settle_pending_payments(*, engagement: Engagement) -> None:
-    """Ask the gateway about earlier unfinished attempts; those it never saw are closed."""
-    for payment in engagement.payments.filter(status=Payment.Status.PENDING):
+def settle_pending_payments(*, engagement: Engagement, keep_young: bool = False) -> None:
+    """Ask the gateway about earlier unfinished attempts; those still unpaid are closed (a payment made
+    on one later is caught by reconciliation). `keep_young` leaves alone the ones whose link is still
+    live or being opened: a new Pay tap reuses them."""
+    pending = engagement.payments.filter(status=Payment.Status.PENDING)
+    if keep_young:
+        pending = pending.filter(created_at__lt=timezone.now() - link_lifetime())
+    for payment in pending:
         payment = confirm_payment(payment=payment)
         if payment.status == Payment.Status.PENDING:
             _give_up(payment, status=Payment.Status.CANCELLED, reason="replaced by a new checkout")
@@ -250,6 +262,12 @@ def _return_unusable(payment: Payment, verification: Verification, *, status: st
     _capture(payment, amount=verification.amount, currency=verification.currency)
     refund_from_escrow(payment, amount=verification.amount, currency=verification.currency, reason=reason)
     _noted(kind, payment, verification.amount, reason)
+
+
+def close_checkout(payment: Payment, *, reason: str) -> None:
+    """Our side gives up on an unpaid checkout; a payment made on it later is still caught by the
+    comparison with the gateway's own list (and credited or refunded by the late-capture rule)."""
+    _give_up(payment, status=Payment.Status.CANCELLED, reason=reason)
 
 
 def cancel_checkout(*, payment: Payment) -> Payment:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.money import format_money
 from payments import ledger
 from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent
-from payments.services.checkout import confirm_payment
+from payments.services.checkout import close_checkout, confirm_payment
 from payments.services.payouts import send_payout
 from payments.services.refunds import send_refund
 from payments.services.webhooks import process_webhook
@@ -39,8 +39,11 @@ def reconcile(*, now: datetime | None = None, everything: bool = False) -> Repor
     wait = timedelta(0) if everything else timedelta(minutes=settings.RECONCILE_AFTER_MINUTES)
     before = (now or timezone.now()) - wait
     report = Report()
+    expired = (now or timezone.now()) - 2 * timedelta(minutes=settings.CHECKOUT_LINK_MINUTES)
     for payment in Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=before):
-        confirm_payment(payment=payment)
+        payment = confirm_payment(payment=payment)
+        if payment.status == Payment.Status.PENDING and payment.created_at < expired:
+            close_checkout(payment, reason="the checkout link expired unpaid")  # so it isn't asked about forever
         report.payments_checked += 1
     for payment in recently_closed_checkouts(now=now):
         confirm_payment(payment=payment)  # paid in a tab left open after we closed its checkout?

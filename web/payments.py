@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.money import format_money, offered_currencies
+from core.text import clause
 from engagements.access import get_engagement_for
 from payments import ledger, selectors, services
 from payments.access import get_bank_account_for, get_payment_for, require_tutor
@@ -60,7 +61,8 @@ def payment_return(request, reference):
     if payment.status == Payment.Status.PENDING and request.GET.get("status") == "cancelled":
         payment = cancel_checkout(payment=payment)
     if payment.status == Payment.Status.FAILED:
-        messages.error(request, f"The payment did not go through: {payment.failure_reason or 'declined'}. Try again.")
+        reason = clause(payment.failure_reason) or "declined"
+        messages.error(request, f"The payment did not go through: {reason}. Try again.")
     else:
         level, text = RETURN_MESSAGES[payment.status]
         messages.add_message(request, level, text)

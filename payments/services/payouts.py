@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.money import currency_rules, format_money
+from core.text import clause
 from notifications.services import notify
 from payments import ledger
 from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway
@@ -202,11 +203,19 @@ def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
             payout.tutor,
             "payout_failed",
             amount_display=_display(payout),
-            reason=payout.failure_reason[:60],
+            reason=_short_reason(payout.failure_reason),
             url=reverse("earnings"),
         )
     payout.save()
     return payout
+
+
+def _short_reason(reason: str, limit: int = 60) -> str:
+    """The bank's reason for an SMS that wraps it in its own sentence: no full stop, cut at a word."""
+    reason = clause(reason)
+    if len(reason) <= limit:
+        return reason
+    return reason[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
 
 
 def _display(payout: Payout) -> str:

@@ -89,6 +89,7 @@ def earnings(request, payout_form=None):
         "statement": selectors.statement_for(request.user, currency=currency),
         "payouts": Payout.objects.filter(tutor=request.user).select_related("bank_account")[:50],
         "bank_accounts": request.user.bank_accounts.filter(currency=currency),
+        "no_bank_payouts": services.bank_payouts_problem(currency),
         "payout_form": payout_form or PayoutForm(tutor=request.user, currency=currency),
     }
     status = 400 if payout_form is not None and payout_form.errors else 200
@@ -120,6 +121,10 @@ def bank_account_new(request):
     """Two steps: check the number (the bank's name for it is shown), then save."""
     require_tutor(request.user)
     currency = _currency(request)
+    if problem := services.bank_payouts_problem(currency):
+        # For good, not a passing outage: no form to fill in, and what the tutor can do instead.
+        context = {"currency": currency, "no_bank_payouts": problem}
+        return render(request, "payments/bank_account_form.html", context, status=400 if request.POST else 200)
     banks = services.banks_for(currency)
     form = BankAccountForm(request.POST or None, banks=banks, initial={"currency": currency})
     resolved = None

@@ -12,6 +12,7 @@ from payments.services.escrow import (
 from payments.services.payouts import (
     add_bank_account,
     apply_transfer_result,
+    bank_payouts_problem,
     banks_for,
     request_payout,
     resolve_bank_account,
@@ -25,6 +26,7 @@ __all__ = [
     "add_bank_account",
     "apply_transfer_result",
     "approve_and_release",
+    "bank_payouts_problem",
     "banks_for",
     "cancel_and_refund",
     "cancel_checkout",

@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -36,6 +37,11 @@ ALREADY_SAVED = "You have already saved this account."
 TOO_MUCH = "You can withdraw at most {available}."
 TOO_LITTLE = "The smallest payout is {minimum}."
 NOT_YOUR_ACCOUNT = "That bank account is not yours."
+NO_BANK_PAYOUTS = (
+    "Payouts to a bank account in {currency} are not available: our payment partner does not send {currency} "
+    "to banks. Your {currency} earnings stay safe in your balance. Write to {email} and we will arrange how to "
+    "pay them to you."
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +53,16 @@ class ResolvedAccount:
     account_name: str
 
 
+def bank_payouts_problem(currency: str) -> str:
+    """Why a tutor can't be paid to a bank in this currency (for good, not a passing outage), or ""."""
+    if currency_rules(currency).bank_payouts:
+        return ""
+    return NO_BANK_PAYOUTS.format(currency=currency, email=settings.SUPPORT_EMAIL)
+
+
 def banks_for(currency: str) -> list[Bank]:
+    if bank_payouts_problem(currency):
+        return []
     country = currency_rules(currency).bank_country
     try:
         return gateway_for_currency(currency).list_banks(country=country, currency=currency)
@@ -59,6 +74,8 @@ def resolve_bank_account(*, user: User, currency: str, bank_code: str, account_n
     """Ask the gateway whose account this is; the tutor sees the name before saving."""
     if not user.is_tutor:
         raise PermissionDenied(ONLY_TUTORS)
+    if problem := bank_payouts_problem(currency):
+        raise ValidationError(problem, code="no_bank_payouts")
     account_number = account_number.strip().replace(" ", "")
     if not re.fullmatch(r"\d{10}" if currency == "NGN" else r"\d{6,20}", account_number):
         raise ValidationError({"account_number": BAD_NUMBER})
@@ -107,6 +124,8 @@ def request_payout(*, tutor: User, bank_account: BankAccount, amount: int) -> Pa
     if bank_account.user_id != tutor.pk:
         raise PermissionDenied(NOT_YOUR_ACCOUNT)
     currency = bank_account.currency
+    if problem := bank_payouts_problem(currency):
+        raise ValidationError(problem, code="no_bank_payouts")
     minimum = currency_rules(currency).min_payout
     if amount < minimum:
         raise ValidationError({"amount": TOO_LITTLE.format(minimum=format_money(minimum, currency))})

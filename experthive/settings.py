@@ -305,6 +305,9 @@ PAYSTACK = {
     "SECRET_KEY": os.environ.get("PAYSTACK_SECRET_KEY", "sk_test_sandbox_secret_key"),
 }
 PAYMENT_HTTP_TIMEOUT = envint("PAYMENT_HTTP_TIMEOUT", "20")
+# A student back from the gateway waits at most this long, in all, for it to confirm the payment; after
+# that the page says it is still confirming and refreshes (the webhook and reconciliation keep the above).
+PAYMENT_RETURN_WAIT_SECONDS = envint("PAYMENT_RETURN_WAIT_SECONDS", "4")
 SANDBOX_TIMEOUT_SECONDS = PAYMENT_HTTP_TIMEOUT + 1  # the sandbox's injected timeout outlasts the client
 # Platform commission: a rate in basis points (1500 = 15%), at least the currency's commission_min.
 COMMISSION_RATE_BPS = envint("COMMISSION_RATE_BPS", "1500")

@@ -142,8 +142,9 @@ def bank_account_new(request):
     currency = _currency(request)
     if problem := services.bank_payouts_problem(currency):
         # For good, not a passing outage: no form to fill in, and what the tutor can do instead.
-        context = {"currency": currency, "no_bank_payouts": problem}
-        return render(request, "payments/bank_account_form.html", context, status=400 if request.POST else 200)
+        reason = {"currency": currency, "no_bank_payouts": problem}
+        status = 400 if request.method == "POST" else 200
+        return render(request, "payments/bank_account_form.html", reason, status=status)
     banks = services.banks_for(currency)
     form = BankAccountForm(request.POST or None, banks=banks, initial={"currency": currency})
     resolved = None

@@ -3,11 +3,11 @@
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -226,3 +226,41 @@ class HttpApi:
             message = payload.get("message", "") if isinstance(payload, dict) else ""
             raise GatewayError(message or f"{self.name} refused the request ({response.status_code}).")
         return payload
+
+
+# --- Reading the gateways' own lists -------------------------------------------------------------------
+
+
+def walk_pages(fetch: Callable[[int], Any], *, last_page: Callable[[Any], int]) -> Iterator[dict]:
+    """Every item of a paged list, one page held at a time, until the page the list's own meta calls the
+    last (or an empty page, should the meta be missing)."""
+    page = 1
+    while True:
+        payload = fetch(page)
+        items = payload.get("data") or []
+        yield from items
+        if not items or page >= last_page(payload):
+            return
+        page += 1
+
+
+def window(since: date, until: date) -> dict[str, str]:
+    """A list's from / to: a day past `until`, as some gateways read a bare `to` date as its midnight;
+    `in_window` then keeps exactly [since, until]."""
+    return {"from": since.isoformat(), "to": (until + timedelta(days=1)).isoformat()}
+
+
+def in_window(moment: datetime | None, since: date, until: date) -> bool:
+    """Whether a record made at `moment` falls on a day in [since, until] (our time zone, as the books)."""
+    return moment is None or since <= timezone.localtime(moment).date() <= until
+
+
+def parse_time(text: Any) -> datetime | None:
+    """A gateway's timestamp ("2020-01-02T22:06:45.000Z"), aware; None when missing or unreadable."""
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)

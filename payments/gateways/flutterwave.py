@@ -7,15 +7,19 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from dataclasses import replace
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from django.conf import settings
 
-from core.money import major_text, to_minor
+from core.money import MINOR_DIGITS, major_text, to_minor
 from payments.gateways.base import (
     MAX_PAGES,
     Bank,
+    Charge,
+    Chargeback,
     ForgedWebhook,
     GatewayError,
     HttpApi,
@@ -23,16 +27,41 @@ from payments.gateways.base import (
     RefundResult,
     TransferResult,
     Verification,
+    in_window,
     list_until,
+    parse_time,
+    walk_pages,
+    window,
 )
 
 CHARGE_STATUS = {"successful": "succeeded", "failed": "failed", "cancelled": "cancelled", "pending": "pending"}
-TRANSFER_STATUS = {"NEW": "pending", "PENDING": "pending", "SUCCESSFUL": "succeeded", "FAILED": "failed"}
+TRANSFER_STATUS = {
+    "NEW": "pending",
+    "PENDING": "pending",
+    "SUCCESSFUL": "succeeded",
+    "FAILED": "failed",
+    "REVERSED": "reversed",
+}
 REFUND_STATUS = {"completed": "succeeded", "completed-offline": "succeeded", "failed": "failed"}
+# A chargeback the merchant declined waits for the bank's arbitration; one accepted is lost.
+CHARGEBACK_STATUS = {"accepted": "lost", "lost": "lost", "won": "won"}
+LOOKUPS_KEPT = 1024  # transactions remembered while reading a list that names them by id only
 
 
 def minor(value, currency: str) -> int:
     return to_minor(Decimal(str(value)), currency) if value not in (None, "", "N/A") else 0
+
+
+def rounded_minor(value, currency: str) -> int:
+    """Minor units from a listed figure, rounded half up: fees come with a third decimal (₦26.875)."""
+    if value in (None, "", "N/A") or not currency:
+        return 0
+    digits = MINOR_DIGITS.get(currency, 2)
+    return int(Decimal(str(value)).scaleb(digits).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def total_pages(payload: dict) -> int:
+    return int(((payload.get("meta") or {}).get("page_info") or {}).get("total_pages") or 1)
 
 
 def refunded_tx(item: dict) -> str:
@@ -189,9 +218,89 @@ class Flutterwave:
         return self._transfer(found[0])
 
     def _transfer(self, data: dict) -> TransferResult:
+        currency = data.get("currency") or ""
         return TransferResult(
             reference=data.get("reference", ""),
             gateway_id=str(data.get("id", "")),
             status=TRANSFER_STATUS.get(data.get("status", ""), "pending"),
             message=data.get("complete_message") or "",
+            amount=rounded_minor(data.get("amount"), currency),
+            currency=currency,
+            fee=rounded_minor(data.get("fee"), currency),
         )
+
+    # --- The gateway's own records, for reconciliation: every page, streamed ------------------------
+
+    def list_charges(self, *, since, until) -> Iterator[Charge]:
+        """GET /v3/transactions (from, to, page), every page until meta.page_info.total_pages."""
+        for item in self._walk("/transactions", since, until):
+            charge = self._listed_charge(item)
+            if in_window(charge.created_at, since, until):
+                yield charge
+
+    def _walk(self, path: str, since, until) -> Iterator[dict]:
+        query = window(since, until)
+        return walk_pages(
+            lambda page: self.api.request("GET", path, params={**query, "page": page}), last_page=total_pages
+        )
+
+    def _listed_charge(self, data: dict) -> Charge:
+        currency = data.get("currency") or ""
+        return Charge(
+            reference=data.get("tx_ref") or "",
+            gateway_id=str(data.get("id", "")),
+            status=CHARGE_STATUS.get(data.get("status", ""), "pending"),
+            amount=rounded_minor(data.get("amount"), currency),
+            currency=currency,
+            fee=rounded_minor(data.get("app_fee"), currency),
+            created_at=parse_time(data.get("created_at")),
+        )
+
+    def list_all_refunds(self, *, since, until) -> Iterator[RefundResult]:
+        """GET /v3/refunds (from, to, page). A listed refund names its transaction by id, without our
+        reference or a currency, so each transaction is looked up once (a bounded cache: memory stays flat)."""
+        charge_of = lru_cache(maxsize=LOOKUPS_KEPT)(self._charge_of)
+        for item in self._walk("/refunds", since, until):
+            created_at = parse_time(item.get("created_at"))
+            if not in_window(created_at, since, until):
+                continue
+            reference, currency = charge_of(refunded_tx(item))
+            amount = rounded_minor(item.get("amount_refunded"), currency)
+            refund = self._refund(item)
+            yield replace(refund, amount=amount, currency=currency, reference=reference, created_at=created_at)
+
+    def _charge_of(self, transaction_id: str) -> tuple[str, str]:
+        """Our reference and the currency of one of the gateway's transactions ("" where it can't say)."""
+        if not transaction_id.isdigit():
+            return "", ""
+        try:
+            data = self.api.request("GET", f"/transactions/{int(transaction_id)}/verify")["data"]
+        except GatewayError as exc:
+            if exc.retryable:
+                raise
+            return "", ""
+        return str(data.get("tx_ref") or ""), str(data.get("currency") or "")
+
+    def list_transfers(self, *, since, until) -> Iterator[TransferResult]:
+        """GET /v3/transfers (from, to, page); a reversed transfer comes back as "reversed"."""
+        for item in self._walk("/transfers", since, until):
+            if in_window(parse_time(item.get("created_at")), since, until):
+                yield self._transfer(item)
+
+    def list_chargebacks(self, *, since, until) -> Iterator[Chargeback]:
+        """GET /v3/chargebacks (from, to, page). Amounts are major units of the transaction's currency,
+        which the chargeback does not repeat, so the transaction is looked up (once each)."""
+        charge_of = lru_cache(maxsize=LOOKUPS_KEPT)(self._charge_of)
+        for item in self._walk("/chargebacks", since, until):
+            created_at = parse_time(item.get("created_at"))
+            if not in_window(created_at, since, until):
+                continue
+            reference, currency = charge_of(str(item.get("transaction_id") or ""))
+            yield Chargeback(
+                gateway_id=str(item.get("id", "")),
+                reference=str(item.get("tx_ref") or reference),
+                amount=rounded_minor(item.get("amount"), currency),
+                currency=currency,
+                status=CHARGEBACK_STATUS.get(str(item.get("status", "")).lower(), "open"),
+                created_at=created_at,
+            )

@@ -6,6 +6,7 @@ Paystack speaks subunits already (kobo, pesewas, cents), as integers.
 import hashlib
 import hmac
 import json
+from collections.abc import Iterator
 from dataclasses import replace
 
 from django.conf import settings
@@ -13,6 +14,8 @@ from django.conf import settings
 from payments.gateways.base import (
     MAX_PAGES,
     Bank,
+    Charge,
+    Chargeback,
     ForgedWebhook,
     GatewayError,
     HttpApi,
@@ -20,12 +23,22 @@ from payments.gateways.base import (
     RefundResult,
     TransferResult,
     Verification,
+    in_window,
     list_until,
+    parse_time,
+    walk_pages,
+    window,
 )
 
 CHARGE_STATUS = {"success": "succeeded", "failed": "failed", "reversed": "failed", "abandoned": "pending"}
-TRANSFER_STATUS = {"success": "succeeded", "failed": "failed", "reversed": "failed"}
+TRANSFER_STATUS = {"success": "succeeded", "failed": "failed", "reversed": "reversed"}
 REFUND_STATUS = {"processed": "succeeded", "failed": "failed"}
+# In the transaction list a "reversed" transaction was paid and then refunded in full (or charged back):
+# the money was taken, and its return is in the refund or dispute list.
+LISTED_CHARGE_STATUS = {**CHARGE_STATUS, "reversed": "succeeded"}
+# A resolved dispute: the merchant declined it (won), or accepted it or let it lapse (lost).
+DISPUTE_RESOLUTION = {"declined": "won", "merchant-accepted": "lost", "auto-accepted": "lost"}
+PER_PAGE = 100
 COUNTRIES = {"NG": "nigeria", "GH": "ghana", "KE": "kenya", "ZA": "south africa"}
 RECIPIENT_TYPES = {"NGN": "nuban", "GHS": "ghipss", "ZAR": "basa", "KES": "mobile_money"}
 WEBHOOK_KINDS = {
@@ -42,6 +55,15 @@ def refunded_tx(item: dict) -> str:
     """The transaction a refund belongs to: its id in a list, the whole transaction in a created refund."""
     transaction = item.get("transaction")
     return str(transaction.get("id", "") if isinstance(transaction, dict) else transaction or "")
+
+
+def dispute_status(item: dict) -> str:
+    """open | won | lost: a dispute is open until resolved (an archived one took nothing)."""
+    if item.get("status") == "archived":
+        return "won"
+    if item.get("status") != "resolved":
+        return "open"
+    return DISPUTE_RESOLUTION.get(item.get("resolution") or "", "lost")
 
 
 def sign(body: bytes, secret_key: str) -> str:
@@ -175,9 +197,69 @@ class Paystack:
             return TransferResult(reference=reference, gateway_id="", status="unknown")
 
     def _transfer(self, data: dict) -> TransferResult:
+        status = TRANSFER_STATUS.get(data.get("status", ""), "pending")
+        # `reason` is the narration the transfer was sent with; why it failed is the gateway's response.
+        why = data.get("gateway_response") if status in ("failed", "reversed") else ""
         return TransferResult(
             reference=data.get("reference", ""),
             gateway_id=str(data.get("transfer_code", "")),
-            status=TRANSFER_STATUS.get(data.get("status", ""), "pending"),
-            message=data.get("reason") or "",
+            status=status,
+            message=why or data.get("reason") or "",
+            amount=int(data.get("amount") or 0),
+            currency=data.get("currency") or "",
+            fee=int(data.get("fee_charged") or 0),
         )
+
+    # --- The gateway's own records, for reconciliation: every page, streamed ------------------------
+
+    def list_charges(self, *, since, until) -> Iterator[Charge]:
+        """GET /transaction (from, to, perPage, page), every page until meta.pageCount."""
+        for item in self._walk("/transaction", since, until):
+            created_at = parse_time(item.get("created_at") or item.get("createdAt"))
+            if in_window(created_at, since, until):
+                yield Charge(
+                    reference=item.get("reference") or "",
+                    gateway_id=str(item.get("id", "")),
+                    status=LISTED_CHARGE_STATUS.get(item.get("status", ""), "pending"),
+                    amount=int(item.get("amount") or 0),
+                    currency=item.get("currency") or "",
+                    fee=int(item.get("fees") or 0),
+                    created_at=created_at,
+                )
+
+    def _walk(self, path: str, since, until) -> Iterator[dict]:
+        query = {**window(since, until), "perPage": PER_PAGE}
+        return walk_pages(
+            lambda page: self.api.request("GET", path, params={**query, "page": page}),
+            last_page=lambda payload: int((payload.get("meta") or {}).get("pageCount") or 1),
+        )
+
+    def list_all_refunds(self, *, since, until) -> Iterator[RefundResult]:
+        """GET /refund (from, to, perPage, page); each names its transaction's reference."""
+        for item in self._walk("/refund", since, until):
+            created_at = parse_time(item.get("createdAt") or item.get("created_at"))
+            if in_window(created_at, since, until):
+                refund = self._listed(item)
+                yield replace(refund, reference=item.get("transaction_reference") or "", created_at=created_at)
+
+    def list_transfers(self, *, since, until) -> Iterator[TransferResult]:
+        """GET /transfer (from, to, perPage, page); a reversed transfer comes back as "reversed"."""
+        for item in self._walk("/transfer", since, until):
+            if in_window(parse_time(item.get("createdAt") or item.get("created_at")), since, until):
+                yield self._transfer(item)
+
+    def list_chargebacks(self, *, since, until) -> Iterator[Chargeback]:
+        """GET /dispute (from, to, perPage, page): open until resolved, then won or lost by its resolution."""
+        for item in self._walk("/dispute", since, until):
+            created_at = parse_time(item.get("createdAt") or item.get("created_at"))
+            if not in_window(created_at, since, until):
+                continue
+            charge = item.get("transaction") if isinstance(item.get("transaction"), dict) else {}
+            yield Chargeback(
+                gateway_id=str(item.get("id", "")),
+                reference=charge.get("reference") or item.get("transaction_reference") or "",
+                amount=int(item.get("refund_amount") or charge.get("amount") or 0),
+                currency=item.get("currency") or charge.get("currency") or "",
+                status=dispute_status(item),
+                created_at=created_at,
+            )

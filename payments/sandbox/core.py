@@ -107,11 +107,18 @@ def dated(queryset: QuerySet, request) -> QuerySet:
     return queryset
 
 
-def page_of(rows: list, *, page: int, size: int) -> tuple[list, int]:
-    """One page of a list (pages count from 1) and how many pages there are."""
+def page_of(rows: QuerySet, *, page: int, size: int) -> tuple[list, int, int]:
+    """One page of a list (pages count from 1), how many rows in all and how many pages: only the page's
+    rows are read, so a list of any length costs the same."""
     if page < 1 or size < 1:
         raise ValueError("pages and page sizes start at 1")
-    return rows[(page - 1) * size : page * size], max(1, -(-len(rows) // size))
+    total = rows.count()
+    return list(rows[(page - 1) * size : page * size]), total, max(1, -(-total // size))
+
+
+def number_in(query, name: str, default: int) -> int:
+    """An integer query parameter (a ValueError is the caller's bad request)."""
+    return int(query.get(name) or default)
 
 
 def take_fault(gateway: str, operation: str) -> str:

@@ -3,13 +3,13 @@
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from core.money import MINOR_DIGITS, to_minor
-from payments.sandbox import settle
+from payments.sandbox import records, settle
 from payments.sandbox.core import (
     BANKS,
     account_name,
@@ -17,18 +17,30 @@ from payments.sandbox.core import (
     api,
     body_of,
     dated,
+    number_in,
     page_of,
     transfer_outcome,
     valid_account,
 )
-from payments.sandbox.models import SandboxCharge, SandboxRefund, SandboxTransfer
+from payments.sandbox.models import SandboxCharge, SandboxChargeback, SandboxRefund, SandboxTransfer
 
 GW = "flutterwave"
+# Page sizes as the documentation's samples show them (44 transactions in 5 pages, 47 transfers in 5).
+TRANSACTIONS_PER_PAGE = 10
+TRANSFERS_PER_PAGE = 10
 REFUNDS_PER_PAGE = 20
+CHARGEBACKS_PER_PAGE = 20
 
 
 def error(message: str, status: int = 400):
     return JsonResponse({"status": "error", "message": message, "data": None}, status=status)
+
+
+def listed(message: str, rows, *, page: int, size: int, shape) -> HttpResponse:
+    """One page of a list, with the meta.page_info every v3 list carries."""
+    shown, total, pages = page_of(rows, page=page, size=size)
+    meta = {"page_info": {"total": total, "current_page": page, "total_pages": pages}}
+    return answer({"status": "success", "message": message, "meta": meta, "data": [shape(row) for row in shown]})
 
 
 def endpoint(operation: str):
@@ -77,7 +89,7 @@ def charge_answer(charge: SandboxCharge | None):
     if charge is None or charge.status == "pending":
         return error("No transaction was found for this id")
     return answer(
-        {"status": "success", "message": "Transaction fetched successfully", "data": settle.flutterwave_charge(charge)}
+        {"status": "success", "message": "Transaction fetched successfully", "data": records.flutterwave_charge(charge)}
     )
 
 
@@ -104,40 +116,9 @@ def refund(request, pk):
     if amount + already > charge.paid_amount:
         return error("Refund amount exceeds the transaction amount")
     made = SandboxRefund.objects.create(charge=charge, amount=amount)
-    return answer({"status": "success", "message": "Transaction refund initiated", "data": refund_data(made)})
-
-
-def refund_data(made: SandboxRefund) -> dict:
-    """A refund as the create and fetch calls show it: the transaction is `tx_id`."""
-    return {
-        "id": made.pk,
-        "tx_id": made.charge_id,
-        "flw_ref": refund_reference(made),
-        "amount_refunded": settle.to_major(made.amount, made.charge.currency),
-        "status": made.status,
-        "destination": "payment_source",
-        "created_at": made.created_at.isoformat(),
-    }
-
-
-def listed_refund(made: SandboxRefund) -> dict:
-    """A refund as GET /v3/refunds lists it: the transaction is `transaction_id`, and no currency."""
-    return {
-        "id": made.pk,
-        "amount_refunded": settle.to_major(made.amount, made.charge.currency),
-        "status": made.status,
-        "flw_ref": refund_reference(made),
-        "comment": "",
-        "settlement_id": "NEW",
-        "meta": {"source": "availablebalance"},
-        "created_at": made.created_at.isoformat(),
-        "account_id": 1,
-        "transaction_id": made.charge_id,
-    }
-
-
-def refund_reference(made: SandboxRefund) -> str:
-    return f"URF-SANDBOX-{made.pk}"
+    return answer(
+        {"status": "success", "message": "Transaction refund initiated", "data": records.flutterwave_refund(made)}
+    )
 
 
 @endpoint("refund_status")
@@ -146,7 +127,7 @@ def refund_detail(request, pk):
     made = SandboxRefund.objects.filter(pk=pk, charge__gateway=GW).select_related("charge").first()
     if made is None:
         return error("Refund not found", 404)
-    return answer({"status": "success", "message": "Refund fetched", "data": refund_data(made)})
+    return answer({"status": "success", "message": "Refund fetched", "data": records.flutterwave_refund(made)})
 
 
 @endpoint("refund_list")
@@ -159,16 +140,69 @@ def refund_list(request):
     made = made.filter(**{field: value for field, value in filters.items() if value})
     if query.get("id"):
         made = made.filter(charge_id=int(query["id"])) if query["id"].isdigit() else made.none()
-    flw_ref = query.get("flw_ref")
+    flw_ref = query.get("flw_ref", "")
+    if flw_ref:
+        pk = flw_ref.removeprefix("URF-SANDBOX-")
+        made = made.filter(pk=int(pk)) if pk.isdigit() else made.none()
     try:
-        page = int(query.get("page") or 1)
-        rows = [m for m in dated(made, request) if not flw_ref or refund_reference(m) == flw_ref]
-        shown, pages = page_of(rows, page=page, size=REFUNDS_PER_PAGE)
+        page = number_in(query, "page", 1)
+        return listed(
+            "Refunds fetched",
+            dated(made, request),
+            page=page,
+            size=REFUNDS_PER_PAGE,
+            shape=records.flutterwave_listed_refund,
+        )
     except ValueError:
         return error("Invalid query parameters")
-    meta = {"page_info": {"total": len(rows), "current_page": page, "total_pages": pages}}
-    data = [listed_refund(m) for m in shown]
-    return answer({"status": "success", "message": "Refunds fetched", "meta": meta, "data": data})
+
+
+@endpoint("transaction_list")
+@require_GET
+def transaction_list(request):
+    """GET /v3/transactions: from / to dates, page, status, currency, tx_ref. A checkout nobody opened
+    has no transaction yet, so it is not listed."""
+    charges = SandboxCharge.objects.filter(gateway=GW).exclude(status="pending").order_by("-id")
+    query = request.GET
+    filters = {"status": query.get("status"), "currency": query.get("currency"), "reference": query.get("tx_ref")}
+    charges = charges.filter(**{field: value for field, value in filters.items() if value})
+    try:
+        page = number_in(query, "page", 1)
+        return listed(
+            "Transactions fetched",
+            dated(charges, request),
+            page=page,
+            size=TRANSACTIONS_PER_PAGE,
+            shape=records.flutterwave_listed_charge,
+        )
+    except ValueError:
+        return error("Invalid query parameters")
+
+
+@endpoint("chargeback_list")
+@require_GET
+def chargeback_list(request):
+    """GET /v3/chargebacks: from / to dates, page, status, flw_ref (the transaction's)."""
+    chargebacks = SandboxChargeback.objects.filter(charge__gateway=GW).select_related("charge").order_by("-id")
+    query = request.GET
+    if query.get("status"):
+        internal = {shown: ours for ours, shown in records.FLUTTERWAVE_CHARGEBACK_STATUS.items()}
+        chargebacks = chargebacks.filter(status=internal.get(query["status"], "-"))
+    flw_ref = query.get("flw_ref", "")
+    if flw_ref:
+        pk = flw_ref.removeprefix("FLW-SANDBOX-")
+        chargebacks = chargebacks.filter(charge_id=int(pk)) if pk.isdigit() else chargebacks.none()
+    try:
+        page = number_in(query, "page", 1)
+        return listed(
+            "Chargebacks fetched",
+            dated(chargebacks, request),
+            page=page,
+            size=CHARGEBACKS_PER_PAGE,
+            shape=records.flutterwave_chargeback,
+        )
+    except ValueError:
+        return error("Invalid query parameters")
 
 
 @endpoint("banks")
@@ -214,12 +248,14 @@ def transfers(request):
         bank_code=str(data.get("account_bank", "")),
         account_number=number,
         account_name=account_name(number),
+        narration=str(data.get("narration") or "")[:100],
+        fee=settle.transfer_fee(GW, amount, currency),
         final_status=transfer_outcome(number),
         webhook_url=settle.webhook_url(request, GW),
     )
     settle.queue_transfer_webhook(transfer)
     return answer(
-        {"status": "success", "message": "Transfer Queued Successfully", "data": settle.flutterwave_transfer(transfer)}
+        {"status": "success", "message": "Transfer Queued Successfully", "data": records.flutterwave_transfer(transfer)}
     )
 
 
@@ -230,18 +266,48 @@ def transfer_detail(request, pk):
     if transfer is None:
         return error("No transfer found", 404)
     settle.settle_transfer(transfer)
-    return answer({"status": "success", "message": "Transfer fetched", "data": settle.flutterwave_transfer(transfer)})
+    return answer({"status": "success", "message": "Transfer fetched", "data": records.flutterwave_transfer(transfer)})
 
 
 @endpoint("transfer_status")
 @require_GET
+def transfer_by_reference(request):
+    """GET /v3/transfers?reference=: how the adapter finds a transfer it never heard back about."""
+    found = SandboxTransfer.objects.filter(gateway=GW, reference=request.GET["reference"])
+    data = [records.flutterwave_transfer(settle.settle_transfer(t)) for t in found]
+    return answer({"status": "success", "message": "Transfers fetched", "meta": one_page(len(data)), "data": data})
+
+
+def one_page(total: int) -> dict:
+    return {"page_info": {"total": total, "current_page": 1, "total_pages": 1}}
+
+
+@endpoint("transfer_list")
+@require_GET
 def transfer_list(request):
-    found = SandboxTransfer.objects.filter(gateway=GW, reference=request.GET.get("reference", ""))
-    data = [settle.flutterwave_transfer(settle.settle_transfer(t)) for t in found]
-    return answer({"status": "success", "message": "Transfers fetched", "data": data})
+    """GET /v3/transfers: page, status (NEW, SUCCESSFUL, FAILED, REVERSED), from / to dates."""
+    for transfer in SandboxTransfer.objects.filter(gateway=GW, status="pending"):
+        settle.settle_transfer(transfer)  # the bank has answered by the time anyone lists them
+    transfers = SandboxTransfer.objects.filter(gateway=GW).order_by("-id")
+    if request.GET.get("status"):
+        internal = {shown: ours for ours, shown in records.FLUTTERWAVE_TRANSFER_STATUS.items()}
+        transfers = transfers.filter(status=internal.get(request.GET["status"].upper(), "-"))
+    try:
+        page = number_in(request.GET, "page", 1)
+        return listed(
+            "Transfers fetched",
+            dated(transfers, request),
+            page=page,
+            size=TRANSFERS_PER_PAGE,
+            shape=records.flutterwave_transfer,
+        )
+    except ValueError:
+        return error("Invalid query parameters")
 
 
 @csrf_exempt
 def transfers_root(request):
-    """One path, two verbs, as on the real API."""
-    return transfers(request) if request.method == "POST" else transfer_list(request)
+    """One path, two verbs, as on the real API; a reference asks about one transfer."""
+    if request.method == "POST":
+        return transfers(request)
+    return transfer_by_reference(request) if request.GET.get("reference") else transfer_list(request)

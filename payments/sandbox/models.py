@@ -1,4 +1,5 @@
-"""What the local sandbox gateway remembers: charges, refunds, transfers, webhooks to send, faults to inject.
+"""What the local sandbox gateway remembers: charges, refunds, transfers, chargebacks, webhooks to send,
+faults to inject.
 
 It plays the provider's side, so it never imports the payments models or services."""
 
@@ -35,9 +36,14 @@ class SandboxCharge(models.Model):
 
 
 class SandboxRefund(models.Model):
+    class Source(models.TextChoices):
+        API = "api", "Asked for through the API"
+        DASHBOARD = "dashboard", "Made on the provider's dashboard"
+
     charge = models.ForeignKey(SandboxCharge, on_delete=models.CASCADE, related_name="refunds")
     amount = models.PositiveBigIntegerField()
     status = models.CharField(max_length=20, default="completed")
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.API)
     created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
@@ -53,16 +59,37 @@ class SandboxTransfer(models.Model):
     bank_code = models.CharField(max_length=20)
     account_number = models.CharField(max_length=20)
     account_name = models.CharField(max_length=150)
-    status = models.CharField(max_length=20, default="pending")
+    narration = models.CharField(max_length=100, blank=True)
+    fee = models.PositiveBigIntegerField(default=0, help_text="What the provider charges to send it, minor units.")
+    status = models.CharField(max_length=20, default="pending", help_text="pending, successful, failed or reversed.")
     final_status = models.CharField(max_length=20, help_text="What it becomes once the bank answers.")
     webhook_url = models.URLField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
+    reversed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["gateway", "reference"], name="sandbox_transfer_reference")]
 
     def __str__(self) -> str:
         return f"{self.gateway} transfer {self.reference}"
+
+
+class SandboxChargeback(models.Model):
+    """A customer's bank disputes a charge: the amount is frozen while open, gone if lost, free again if won."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        WON = "won", "Won by the merchant"
+        LOST = "lost", "Lost by the merchant"
+
+    charge = models.ForeignKey(SandboxCharge, on_delete=models.CASCADE, related_name="chargebacks")
+    amount = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Chargeback {self.pk} on {self.charge}"
 
 
 class SandboxRecipient(models.Model):

@@ -3,14 +3,14 @@
 import secrets
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.http import HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from core.money import MINOR_DIGITS
-from payments.sandbox import settle
+from payments.sandbox import records, settle
 from payments.sandbox.core import (
     BANKS,
     account_name,
@@ -18,11 +18,18 @@ from payments.sandbox.core import (
     api,
     body_of,
     dated,
+    number_in,
     page_of,
     transfer_outcome,
     valid_account,
 )
-from payments.sandbox.models import SandboxCharge, SandboxRecipient, SandboxRefund, SandboxTransfer
+from payments.sandbox.models import (
+    SandboxCharge,
+    SandboxChargeback,
+    SandboxRecipient,
+    SandboxRefund,
+    SandboxTransfer,
+)
 
 GW = "paystack"
 COUNTRY_CODES = {"nigeria": "NG", "ghana": "GH", "kenya": "KE", "south africa": "ZA"}
@@ -34,6 +41,19 @@ def error(message: str, status: int = 400):
 
 def ok(message: str, data) -> HttpResponse:
     return answer({"status": True, "message": message, "data": data})
+
+
+def listed(request, message: str, rows, *, shape, extra_meta: dict | None = None) -> HttpResponse:
+    """One page of a list: perPage (or per_page) and page, from / to, with the meta every list carries."""
+    try:
+        page = number_in(request.GET, "page", 1)
+        per_page = number_in(request.GET, "perPage", number_in(request.GET, "per_page", 50))
+        shown, total, pages = page_of(dated(rows, request), page=page, size=per_page)
+    except ValueError:
+        return error("Invalid query parameters")
+    meta = {"total": total, **(extra_meta or {}), "skipped": (page - 1) * per_page, "perPage": per_page}
+    meta |= {"page": page, "pageCount": pages}
+    return answer({"status": True, "message": message, "data": [shape(row) for row in shown], "meta": meta})
 
 
 def endpoint(operation: str):
@@ -81,7 +101,30 @@ def verify(request, reference):
     charge = SandboxCharge.objects.filter(gateway=GW, reference=reference).first()
     if charge is None:
         return error("Transaction reference not found")
-    return ok("Verification successful", settle.paystack_charge(charge))
+    return ok("Verification successful", records.paystack_charge(charge))
+
+
+@endpoint("transaction_list")
+@require_GET
+def transaction_list(request):
+    """GET /transaction: status, currency, amount, from / to, perPage and page."""
+    charges = SandboxCharge.objects.filter(gateway=GW).order_by("-id")
+    query = request.GET
+    filters = {"status": query.get("status"), "currency": query.get("currency")}
+    charges = charges.filter(**{field: value for field, value in filters.items() if value})
+    if query.get("amount"):
+        charges = charges.filter(paid_amount=int(query["amount"])) if query["amount"].isdigit() else charges.none()
+    try:
+        volume = dated(charges, request).filter(status="success").aggregate(volume=Sum("paid_amount"))["volume"]
+    except ValueError:
+        return error("Invalid query parameters")
+    return listed(
+        request,
+        "Transactions retrieved",
+        charges,
+        shape=records.paystack_charge,
+        extra_meta={"total_volume": volume or 0},
+    )
 
 
 @endpoint("refund")
@@ -98,38 +141,7 @@ def refund(request):
     if amount + already > charge.paid_amount:
         return error("Refund amount cannot be more than the transaction amount")
     made = SandboxRefund.objects.create(charge=charge, amount=amount, status="processed")
-    return ok("Refund has been queued for processing", refund_data(made))
-
-
-def refund_data(made: SandboxRefund) -> dict:
-    return {
-        "id": made.pk,
-        "transaction": {"id": made.charge_id, "reference": made.charge.reference},
-        "amount": made.amount,
-        "currency": made.charge.currency,
-        "status": made.status,
-        "refunded_at": made.created_at.isoformat(),
-    }
-
-
-def listed_refund(made: SandboxRefund) -> dict:
-    """A refund as GET /refund lists it: the transaction is its id, with the reference beside it."""
-    return {
-        "id": made.pk,
-        "integration": 100982,
-        "domain": "test",
-        "transaction": made.charge_id,
-        "transaction_reference": made.charge.reference,
-        "dispute": None,
-        "settlement": None,
-        "amount": made.amount,
-        "deducted_amount": made.amount,
-        "currency": made.charge.currency,
-        "channel": "card",
-        "status": made.status,
-        "refunded_at": made.created_at.isoformat() if made.status == "processed" else None,
-        "created_at": made.created_at.isoformat(),
-    }
+    return ok("Refund has been queued for processing", records.paystack_refund(made))
 
 
 @endpoint("refund_list")
@@ -142,15 +154,8 @@ def refund_list(request):
         made = made.filter(Q(charge_id=transaction) if transaction.isdigit() else Q(charge__reference=transaction))
     if currency:
         made = made.filter(charge__currency=currency)
-    try:
-        page, per_page = int(request.GET.get("page") or 1), int(request.GET.get("perPage") or 50)
-        rows = list(dated(made, request))
-        shown, pages = page_of(rows, page=page, size=per_page)
-    except ValueError:
-        return error("Invalid query parameters")
-    meta = {"total": len(rows), "skipped": (page - 1) * per_page, "perPage": per_page, "page": page, "pageCount": pages}
-    data = [listed_refund(m) for m in shown]
-    return answer({"status": True, "message": "Refunds retrieved", "data": data, "meta": meta})
+    failed = {"failedRefundCount": made.filter(status="failed").count()}
+    return listed(request, "Refunds retrieved", made, shape=records.paystack_listed_refund, extra_meta=failed)
 
 
 @csrf_exempt
@@ -163,7 +168,7 @@ def refund_root(request):
 @require_GET
 def refund_detail(request, pk):
     made = SandboxRefund.objects.filter(pk=pk, charge__gateway=GW).select_related("charge").first()
-    return error("Refund not found", 404) if made is None else ok("Refund retrieved", refund_data(made))
+    return error("Refund not found", 404) if made is None else ok("Refund retrieved", records.paystack_refund(made))
 
 
 @endpoint("banks")
@@ -220,11 +225,13 @@ def transfer(request):
         bank_code=payee.bank_code,
         account_number=payee.account_number,
         account_name=payee.account_name,
+        narration=str(data.get("reason") or "")[:100],
+        fee=settle.transfer_fee(GW, amount, data.get("currency") or "NGN"),
         final_status=transfer_outcome(payee.account_number),
         webhook_url=settle.webhook_url(request, GW),
     )
     settle.queue_transfer_webhook(made)
-    return ok("Transfer has been queued", settle.paystack_transfer(made))
+    return ok("Transfer has been queued", records.paystack_transfer(made))
 
 
 @endpoint("transfer_status")
@@ -233,4 +240,36 @@ def transfer_verify(request, reference):
     made = SandboxTransfer.objects.filter(gateway=GW, reference=reference).first()
     if made is None:
         return error("Transfer not found", 404)
-    return ok("Transfer retrieved", settle.paystack_transfer(settle.settle_transfer(made)))
+    return ok("Transfer retrieved", records.paystack_transfer(settle.settle_transfer(made)))
+
+
+@endpoint("transfer_list")
+@require_GET
+def transfer_list(request):
+    """GET /transfer: status, recipient, from / to, perPage and page."""
+    for pending in SandboxTransfer.objects.filter(gateway=GW, status="pending"):
+        settle.settle_transfer(pending)  # the bank has answered by the time anyone lists them
+    transfers = SandboxTransfer.objects.filter(gateway=GW).order_by("-id")
+    if request.GET.get("status"):
+        internal = {shown: ours for ours, shown in records.PAYSTACK_TRANSFER_STATUS.items()}
+        transfers = transfers.filter(status=internal.get(request.GET["status"], "-"))
+    return listed(request, "Transfers retrieved", transfers, shape=records.paystack_transfer)
+
+
+@csrf_exempt
+def transfer_root(request):
+    """One path, two verbs, as on the real API."""
+    return transfer(request) if request.method == "POST" else transfer_list(request)
+
+
+@endpoint("chargeback_list")
+@require_GET
+def dispute_list(request):
+    """GET /dispute: status, transaction (its id), from / to, perPage and page."""
+    disputes = SandboxChargeback.objects.filter(charge__gateway=GW).select_related("charge").order_by("-id")
+    status, transaction = request.GET.get("status", ""), request.GET.get("transaction", "")
+    if status:
+        disputes = disputes.exclude(status="open") if status == "resolved" else disputes.filter(status="open")
+    if transaction:
+        disputes = disputes.filter(charge_id=int(transaction)) if transaction.isdigit() else disputes.none()
+    return listed(request, "Disputes retrieved", disputes, shape=records.paystack_dispute)

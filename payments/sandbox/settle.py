@@ -5,11 +5,11 @@ import json
 from django.conf import settings
 from django.urls import reverse
 
-from core.money import to_major
 from payments.gateways.flutterwave import sign as flutterwave_sign
 from payments.gateways.paystack import sign as paystack_sign
 from payments.sandbox.core import dumps, queue_webhook
 from payments.sandbox.models import SandboxCharge, SandboxTransfer, SandboxWebhook
+from payments.sandbox.records import flutterwave_charge, flutterwave_transfer, paystack_charge, paystack_transfer
 
 FEE_BPS = {"flutterwave": 140, "paystack": 150}  # 1.4% / 1.5% local card fees, capped below
 
@@ -39,10 +39,18 @@ def signed_headers(gateway: str, body: str) -> dict:
     }
 
 
+OVERPAY_PERCENT = 120  # "pay more than asked" pays this much of the price
+OTHER_CURRENCY = {"NGN": "USD"}  # "pay in the wrong currency": the same figure in another currency
+
+
 def finish_charge(charge: SandboxCharge, *, outcome: str, webhook: str) -> None:
-    """The customer chose on the hosted page: pay (in full or less), fail, or cancel."""
-    if outcome in ("pay", "underpay"):
-        charge.paid_amount = charge.amount if outcome == "pay" else charge.amount // 2
+    """The customer chose on the hosted page: pay (in full, less, more or in another currency), fail, or cancel."""
+    if outcome in ("pay", "underpay", "overpay", "wrong_currency"):
+        charge.paid_amount = {"underpay": charge.amount // 2, "overpay": charge.amount * OVERPAY_PERCENT // 100}.get(
+            outcome, charge.amount
+        )
+        if outcome == "wrong_currency":
+            charge.currency = OTHER_CURRENCY.get(charge.currency, "NGN")
         charge.fee = fee_for(charge.gateway, charge.paid_amount)
         charge.status = "successful" if charge.gateway == "flutterwave" else "success"
     elif outcome == "fail":
@@ -51,14 +59,12 @@ def finish_charge(charge: SandboxCharge, *, outcome: str, webhook: str) -> None:
         charge.status = "cancelled" if charge.gateway == "flutterwave" else "abandoned"
     charge.save()
     if outcome != "cancel":
-        body = dumps(charge_event(charge))
-        queue_webhook(
-            gateway=charge.gateway,
-            url=charge.webhook_url,
-            body=body,
-            headers=signed_headers(charge.gateway, body),
-            mode=webhook,
-        )
+        send_event(charge.gateway, url=charge.webhook_url, event=charge_event(charge), mode=webhook)
+
+
+def send_event(gateway: str, *, url: str, event: dict, mode: str = "send") -> None:
+    body = dumps(event)
+    queue_webhook(gateway=gateway, url=url, body=body, headers=signed_headers(gateway, body), mode=mode)
 
 
 def charge_event(charge: SandboxCharge) -> dict:
@@ -70,37 +76,17 @@ def charge_event(charge: SandboxCharge) -> dict:
     }
 
 
-def flutterwave_charge(charge: SandboxCharge) -> dict:
-    amount = charge.paid_amount or charge.amount
-    return {
-        "id": charge.pk,
-        "tx_ref": charge.reference,
-        "flw_ref": f"FLW-SANDBOX-{charge.pk}",
-        "amount": to_major(amount, charge.currency),
-        "currency": charge.currency,
-        "charged_amount": to_major(amount, charge.currency),
-        "app_fee": to_major(charge.fee, charge.currency),
-        "merchant_fee": 0,
-        "processor_response": "Approved by Financial Institution" if charge.status == "successful" else "Declined",
-        "status": charge.status,
-        "payment_type": "card",
-        "created_at": charge.created_at.isoformat(),
-        "customer": {"email": charge.email, "name": "Sandbox Customer"},
-    }
+def transfer_fee(gateway: str, amount: int, currency: str) -> int:
+    """What each provider charges to send a transfer (its NGN price bands; 1% elsewhere, in minor units)."""
+    if currency != "NGN":
+        return max(1, amount // 100)
+    bands = FLUTTERWAVE_TRANSFER_FEES if gateway == "flutterwave" else PAYSTACK_TRANSFER_FEES
+    return next(fee for ceiling, fee in bands if amount <= ceiling)
 
 
-def paystack_charge(charge: SandboxCharge) -> dict:
-    return {
-        "id": charge.pk,
-        "reference": charge.reference,
-        "amount": charge.paid_amount or charge.amount,
-        "currency": charge.currency,
-        "status": charge.status,
-        "fees": charge.fee,
-        "gateway_response": "Successful" if charge.status == "success" else "Declined",
-        "paid_at": charge.created_at.isoformat() if charge.status == "success" else None,
-        "customer": {"email": charge.email},
-    }
+# (up to this amount, the fee), kobo: Flutterwave's ₦10.75 / ₦26.88 / ₦53.75, Paystack's ₦10 / ₦25 / ₦50.
+FLUTTERWAVE_TRANSFER_FEES = [(500_000, 1075), (5_000_000, 2688), (10**18, 5375)]
+PAYSTACK_TRANSFER_FEES = [(500_000, 1000), (5_000_000, 2500), (10**18, 5000)]
 
 
 def transfer_event(transfer: SandboxTransfer) -> dict:
@@ -112,47 +98,8 @@ def transfer_event(transfer: SandboxTransfer) -> dict:
     return {"event": event, "data": paystack_transfer(transfer, status=final)}
 
 
-def flutterwave_transfer(transfer: SandboxTransfer, *, status: str | None = None) -> dict:
-    status = status or transfer.status
-    return {
-        "id": transfer.pk,
-        "account_number": transfer.account_number,
-        "bank_code": transfer.bank_code,
-        "full_name": transfer.account_name,
-        "currency": transfer.currency,
-        "amount": to_major(transfer.amount, transfer.currency),
-        "fee": to_major(1075, transfer.currency),
-        "status": {"pending": "NEW", "successful": "SUCCESSFUL", "failed": "FAILED"}[status],
-        "reference": transfer.reference,
-        "complete_message": "DISBURSE FAILED: Account is dormant"
-        if status == "failed"
-        else "Transaction was successful",
-        "created_at": transfer.created_at.isoformat(),
-    }
-
-
-def paystack_transfer(transfer: SandboxTransfer, *, status: str | None = None) -> dict:
-    status = status or transfer.status
-    return {
-        "id": transfer.pk,
-        "transfer_code": f"TRF_{transfer.code}",
-        "reference": transfer.reference,
-        "amount": transfer.amount,
-        "currency": transfer.currency,
-        "status": {"pending": "pending", "successful": "success", "failed": "failed"}[status],
-        "reason": "Account is dormant" if status == "failed" else "Payout",
-    }
-
-
 def queue_transfer_webhook(transfer: SandboxTransfer, *, mode: str = "send") -> None:
-    body = dumps(transfer_event(transfer))
-    queue_webhook(
-        gateway=transfer.gateway,
-        url=transfer.webhook_url,
-        body=body,
-        headers=signed_headers(transfer.gateway, body),
-        mode=mode,
-    )
+    send_event(transfer.gateway, url=transfer.webhook_url, event=transfer_event(transfer), mode=mode)
 
 
 def settle_transfer(transfer: SandboxTransfer) -> SandboxTransfer:

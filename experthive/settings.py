@@ -320,6 +320,10 @@ CHECKOUT_LINK_MINUTES = envint("CHECKOUT_LINK_MINUTES", "30")
 # Reconciliation reads the gateways' own records (transactions, refunds, transfers, chargebacks) made
 # in the last this-many days.
 RECONCILE_WINDOW_DAYS = envint("RECONCILE_WINDOW_DAYS", "7")
+# Webhooks: bodies over this size are refused (413) before anything is stored; an event still waiting
+# after this many checks is dead-lettered for staff to replay.
+WEBHOOK_MAX_BYTES = envint("WEBHOOK_MAX_BYTES", "65536")
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", "10")
 
 # --- Email ---------------------------------------------------------------------
 EMAIL_BACKEND_PATH = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -150,9 +150,20 @@ class LedgerEntryAdmin(ReadOnly):
 
 @admin.register(WebhookEvent)
 class WebhookEventAdmin(ReadOnly):
-    list_display = ["gateway", "event_type", "reference", "status", "received_at", "processed_at"]
+    list_display = ["gateway", "event_type", "reference", "status", "attempts", "received_at", "processed_at"]
     list_filter = ["gateway", "status"]
     search_fields = ["reference", "dedupe_key"]
+    actions = ["replay"]
+
+    @admin.action(description="Replay: process again (dead, failed or ignored events)")
+    def replay(self, request, queryset):
+        for event in queryset:
+            try:
+                event = services.replay_webhook(event=event, by=request.user)
+            except (ValidationError, PermissionDenied) as exc:
+                self.message_user(request, f"{event}: {' '.join(getattr(exc, 'messages', [str(exc)]))}", messages.ERROR)
+            else:
+                self.message_user(request, f"{event}: now {event.get_status_display().lower()}.")
 
 
 class EngagementEventInline(HistoryInline):

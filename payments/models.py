@@ -241,6 +241,8 @@ class WebhookEvent(models.Model):
         PROCESSED = "processed", "Processed"
         IGNORED = "ignored", "Ignored"
         FAILED = "failed", "Failed"
+        MALFORMED = "malformed", "Malformed: kept for inspection"
+        DEAD = "dead", "Gave up after retries: staff may replay"
 
     gateway = models.CharField(max_length=20)
     dedupe_key = models.CharField(max_length=200, unique=True)
@@ -250,7 +252,9 @@ class WebhookEvent(models.Model):
     body = models.TextField(help_text="The raw body, as signed.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     note = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Times processing left it waiting.")
     received_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:

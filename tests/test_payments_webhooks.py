@@ -132,13 +132,14 @@ def test_a_forged_paystack_webhook_is_refused(client):
     assert not WebhookEvent.objects.exists()
 
 
-def test_a_malformed_body_with_a_valid_secret_is_refused(client):
+def test_a_malformed_body_with_a_valid_secret_is_refused_and_kept_for_inspection(client):
     response = client.generic(
         "POST", reverse("payment_webhook", args=["flutterwave"]), b"not json", HTTP_VERIF_HASH="sandbox-webhook-hash"
     )
 
-    assert response.status_code == 401
-    assert not WebhookEvent.objects.exists()
+    assert response.status_code == 400
+    kept = WebhookEvent.objects.get()
+    assert (kept.status, kept.body) == (WebhookEvent.Status.MALFORMED, "not json")
 
 
 def test_an_unknown_reference_is_stored_and_ignored(client, django_capture_on_commit_callbacks):

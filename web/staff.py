@@ -1,14 +1,16 @@
 """Staff pages outside the admin: the payments reconciliation report and deciding a dispute."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from payments import ledger, selectors, services
 from payments.access import get_dispute_for_staff, require_staff
-from payments.models import Discrepancy
+from payments.models import Discrepancy, WebhookEvent
 from payments.tasks import reconcile_task
 from web.forms import add_service_errors
 from web.forms.payments import ResolveDiscrepancyForm, ResolveDisputeForm
@@ -36,6 +38,48 @@ def reconciliation(request):
         **overview,
     }
     return render(request, "staff/reconciliation.html", context)
+
+
+WEBHOOK_VIEWS = {
+    "attention": ("Need a look", [WebhookEvent.Status.DEAD, WebhookEvent.Status.MALFORMED]),
+    "waiting": ("Waiting", [WebhookEvent.Status.RECEIVED]),
+    "done": ("Processed or ignored", [WebhookEvent.Status.PROCESSED, WebhookEvent.Status.IGNORED]),
+}
+
+
+@login_required
+def webhooks(request):
+    """Gateway webhooks as received: dead-lettered and malformed ones first, each replayable."""
+    require_staff(request.user)
+    shown = request.GET.get("show", "attention")
+    if shown not in WEBHOOK_VIEWS:
+        shown = "attention"
+    statuses = WEBHOOK_VIEWS[shown][1]
+    events = WebhookEvent.objects.filter(status__in=statuses).order_by("-received_at", "-id")[:100]
+    context = {
+        "events": events,
+        "shown": shown,
+        "views": WEBHOOK_VIEWS,
+        "max_attempts": settings.WEBHOOK_MAX_ATTEMPTS,
+    }
+    return render(request, "staff/webhooks.html", context)
+
+
+@login_required
+@require_POST
+def replay_webhook(request, pk):
+    require_staff(request.user)
+    event = get_object_or_404(WebhookEvent, pk=pk)
+    try:
+        event = services.replay_webhook(event=event, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request, f"Replayed {event.event_type}: now {event.get_status_display().lower()} ({event.note})."
+        )
+    shown = request.POST.get("show", "")
+    return redirect(f"{reverse('payment_webhooks')}?show={shown if shown in WEBHOOK_VIEWS else 'attention'}")
 
 
 @login_required

@@ -110,6 +110,8 @@ urlpatterns = [
     # Staff pages (the rest of staff work is in the admin)
     path("staff/payments/", staff.reconciliation, name="payments_reconciliation"),
     path("staff/payments/differences/<int:pk>/resolve/", staff.resolve_discrepancy, name="discrepancy_resolve"),
+    path("staff/payments/webhooks/", staff.webhooks, name="payment_webhooks"),
+    path("staff/payments/webhooks/<int:pk>/replay/", staff.replay_webhook, name="webhook_replay"),
     path("staff/engagements/<int:pk>/resolve/", staff.resolve_dispute, name="dispute_resolve"),
     # Providers calling us back
     path("payments/webhooks/<str:gateway>/", webhooks.payment_webhook, name="payment_webhook"),

@@ -8,6 +8,7 @@ them. A forged or malformed report is refused and changes nothing.
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -19,12 +20,13 @@ from notifications.sms.termii import TermiiBackend
 from notifications.sms.twilio import TwilioBackend
 from payments import services as payment_services
 from payments.gateways import GATEWAYS
-from payments.gateways.base import ForgedWebhook
+from payments.gateways.base import ForgedWebhook, MalformedWebhook
 
 log = logging.getLogger("payments.webhooks")
 
 FORGED = "Signature check failed."
 MALFORMED = "Malformed report."
+TOO_BIG = "Body too large."
 
 
 def ok() -> HttpResponse:
@@ -117,10 +119,25 @@ def payment_webhook(request, gateway):
     """Answer fast: check the signature, store the raw body, let a task do the rest."""
     if gateway not in GATEWAYS:
         return HttpResponseBadRequest("unknown gateway")
+    if _too_big(request):
+        return HttpResponse(TOO_BIG, status=413, content_type="text/plain")
     headers = {key.lower(): value for key, value in request.headers.items()}
     try:
         payment_services.receive_webhook(gateway=gateway, body=request.body, headers=headers)
     except ForgedWebhook as exc:
         log.warning("refused a %s webhook: %s", gateway, exc)
         return HttpResponse("invalid signature", status=401, content_type="text/plain")
+    except MalformedWebhook as exc:
+        log.warning("kept a malformed %s webhook: %s", gateway, exc)
+        return HttpResponseBadRequest(f"malformed event: {exc}", content_type="text/plain")
     return HttpResponse("ok", content_type="text/plain")
+
+
+def _too_big(request: HttpRequest) -> bool:
+    """Checked on the declared length before the body is read, and on the body itself (chunked uploads)."""
+    cap = settings.WEBHOOK_MAX_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    return declared > cap or len(request.body) > cap

@@ -68,6 +68,31 @@ class ForgedWebhook(Exception):
     """A webhook whose signature does not check out: refused, nothing written."""
 
 
+class MalformedWebhook(Exception):
+    """A signed webhook whose body isn't an event we can read: answered 400 and kept for inspection."""
+
+
+def read_event(body: bytes, gateway: str, **json_options) -> tuple[str, dict]:
+    """The event's name and its data object, or MalformedWebhook saying what is wrong."""
+    try:
+        event = json.loads(body, **json_options)
+    except ValueError:
+        raise MalformedWebhook(f"The body is not JSON; {gateway} sends a JSON object.") from None
+    if not isinstance(event, dict):
+        raise MalformedWebhook(f"The body is a JSON {type(event).__name__}, not an object.")
+    name, data = event.get("event"), event.get("data")
+    if not isinstance(name, str) or not name:
+        raise MalformedWebhook('"event" is missing or not a string.')
+    if not isinstance(data, dict):
+        raise MalformedWebhook('"data" is missing or not an object.')
+    return name, data
+
+
+def text(value: Any) -> str:
+    """A field that should be a string or a number; anything else reads as absent."""
+    return str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+
+
 @dataclass(frozen=True)
 class Verification:
     reference: str

@@ -6,7 +6,6 @@ Flutterwave speaks major units ("amount": 4000 for ₦4,000); we convert at this
 import base64
 import hashlib
 import hmac
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
@@ -30,6 +29,8 @@ from payments.gateways.base import (
     in_window,
     list_until,
     parse_time,
+    read_event,
+    text,
     walk_pages,
     window,
 )
@@ -121,22 +122,18 @@ class Flutterwave:
 
     def parse_webhook(self, *, body, headers) -> Notice:
         self.check_signature(body, headers)
-        try:
-            event = json.loads(body, parse_float=Decimal)
-            kind_name, data = event["event"], event["data"]
-        except (ValueError, KeyError, TypeError):
-            raise ForgedWebhook("The body is not a Flutterwave event.") from None
+        kind_name, data = read_event(body, "Flutterwave", parse_float=Decimal)
         kind = {"charge.completed": "charge", "transfer.completed": "transfer", "refund.completed": "refund"}.get(
             kind_name, "other"
         )
-        reference = data.get("tx_ref") or data.get("reference") or ""
+        reference = text(data.get("tx_ref")) or text(data.get("reference"))
         return Notice(
-            dedupe_key=f"flutterwave:{kind_name}:{data.get('id', '')}:{data.get('status', '')}",
+            dedupe_key=f"flutterwave:{kind_name}:{text(data.get('id'))}:{text(data.get('status'))}",
             event_type=kind_name,
             kind=kind,
-            reference=str(reference),
-            gateway_id=str(data.get("id", "")),
-            raw=event,
+            reference=reference,
+            gateway_id=text(data.get("id")),
+            raw={"event": kind_name, "data": data},
         )
 
     def check_signature(self, body: bytes, headers: dict[str, str]) -> None:

@@ -5,7 +5,6 @@ Paystack speaks subunits already (kobo, pesewas, cents), as integers.
 
 import hashlib
 import hmac
-import json
 from collections.abc import Iterator
 from dataclasses import replace
 
@@ -26,6 +25,8 @@ from payments.gateways.base import (
     in_window,
     list_until,
     parse_time,
+    read_event,
+    text,
     walk_pages,
     window,
 )
@@ -115,20 +116,22 @@ class Paystack:
         signature = headers.get("x-paystack-signature", "")
         if not signature or not hmac.compare_digest(signature, sign(body, self.secret_key)):
             raise ForgedWebhook("The x-paystack-signature does not match.")
-        try:
-            event = json.loads(body)
-            name, data = event["event"], event["data"]
-        except (ValueError, KeyError, TypeError):
-            raise ForgedWebhook("The body is not a Paystack event.") from None
-        kind = WEBHOOK_KINDS.get(name, "other")
-        reference = data.get("transaction_reference") if kind == "refund" else data.get("reference")
+        name, data = read_event(body, "Paystack")
+        kind = "chargeback" if name.startswith("charge.dispute.") else WEBHOOK_KINDS.get(name, "other")
+        if kind == "refund":
+            reference = text(data.get("transaction_reference"))
+        elif kind == "chargeback":  # the disputed charge comes whole inside the dispute
+            charge = data.get("transaction")
+            reference = text(charge.get("reference")) if isinstance(charge, dict) else ""
+        else:
+            reference = text(data.get("reference"))
         return Notice(
-            dedupe_key=f"paystack:{name}:{data.get('id', '')}",
+            dedupe_key=f"paystack:{name}:{text(data.get('id'))}",
             event_type=name,
             kind=kind,
-            reference=str(reference or ""),
-            gateway_id=str(data.get("transfer_code") or data.get("id") or ""),
-            raw=event,
+            reference=reference,
+            gateway_id=text(data.get("transfer_code")) or text(data.get("id")),
+            raw={"event": name, "data": data},
         )
 
     def refund(self, *, reference, gateway_id, amount, currency) -> RefundResult:

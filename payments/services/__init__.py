@@ -23,7 +23,7 @@ from payments.services.payouts import (
 )
 from payments.services.reconcile import find_mismatches, reconcile
 from payments.services.refunds import retry_refund, send_refund
-from payments.services.webhooks import process_webhook, receive_webhook
+from payments.services.webhooks import process_webhook, receive_webhook, replay_webhook
 
 __all__ = [
     "add_bank_account",
@@ -42,6 +42,7 @@ __all__ = [
     "receive_webhook",
     "recheck_payout",
     "reconcile",
+    "replay_webhook",
     "request_payout",
     "resolve_bank_account",
     "resolve_discrepancy",

@@ -10,6 +10,7 @@ that stops half-way is simply run again.
 
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from itertools import islice
 from typing import TypeVar
@@ -355,6 +356,26 @@ def _post_chargeback(chargeback: Chargeback, step: str, source: str, to: str) ->
 
 def _money(chargeback: Chargeback) -> str:
     return format_money(chargeback.amount, chargeback.currency)
+
+
+def sync_refunds_of(payment: Payment) -> int:
+    """A refund webhook only says "look at this payment's refunds": ours still on their way are re-checked,
+    and one made on the gateway's dashboard is booked. Returns how many were booked."""
+    for refund in Refund.objects.filter(payment=payment, status=Refund.Status.PENDING):
+        send_refund(refund_id=refund.pk)
+    if Refund.objects.filter(payment=payment, status=Refund.Status.PENDING).exists():
+        return 0  # one of ours may be the one listed: the comparison settles it once it is answered
+    listed = get_gateway(payment.gateway).list_refunds(
+        reference=payment.reference,
+        gateway_id=payment.gateway_id,
+        currency=payment.currency,
+        since=(payment.created_at - timedelta(days=1)).date(),
+    )
+    known = set(Refund.objects.filter(payment=payment).values_list("gateway_id", flat=True))
+    unknown = [found for found in listed if found.status != "failed" and found.gateway_id not in known]
+    for found in unknown:
+        book_refund_made_elsewhere(payment, replace(found, reference=payment.reference))
+    return len(unknown)
 
 
 def sync_chargebacks(*, gateway: str, days: int = 3) -> int:

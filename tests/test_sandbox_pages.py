@@ -141,7 +141,7 @@ def settings_seen(env: dict) -> str:
     """The sandbox address a management command run with these variables calls."""
     clean = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "SANDBOX_URL", "FLUTTERWAVE_BASE_URL")}
     code = "import django; django.setup(); from django.conf import settings; print(settings.FLUTTERWAVE['BASE_URL'])"
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
         env={**clean, "DJANGO_SETTINGS_MODULE": "experthive.settings", **env},
         capture_output=True,

@@ -359,7 +359,8 @@ def test_paystack_pages_by_per_page_and_filters_by_date():
     charges("paystack", 1, prefix="EH-OLD", created_at=timezone.now() - timedelta(days=40))  # outside the window
     since = (timezone.now() - timedelta(days=2)).date().isoformat()
 
-    page = provider("paystack").get("/sandbox/paystack/transaction", {"perPage": 3, "page": 3, "from": since}).json()
+    query = {"perPage": "3", "page": "3", "from": since}
+    page = provider("paystack").get("/sandbox/paystack/transaction", query).json()
 
     assert page["meta"] | {"total_volume": 0} == {
         "total": 7,

@@ -27,6 +27,7 @@ class CurrencyRules:
     commission_min: int = 0  # the platform's smallest cut of a payment
     min_payout: int = 0
     bank_country: str = "NG"  # whose banks a tutor picks from for payouts in this currency
+    bank_payouts: bool = True  # the gateway can pay a tutor's bank account in this currency
     gateway: str = ""  # takes the payments and sends the payouts (unset in the table: settings.PAYMENT_GATEWAY)
     offered: bool = False  # a question can be posted in it
 

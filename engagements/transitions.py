@@ -71,9 +71,7 @@ def decide_dispute(engagement: Engagement, *, by: User, release_to_tutor: bool, 
         engagement.move_to(Engagement.Status.CANCELLED, by=by, note=note)
         engagement.save()
         _end_question(engagement, by=by, reopen=False)
-    outcome = "released to the tutor" if release_to_tutor else "refunded to the student"
-    for party in (engagement.student, engagement.tutor):
-        notify_party(party, "dispute_resolved", engagement, outcome=outcome)
+    # The payment services announce the decision: only they know the amounts (a split has two).
 
 
 def _complete(engagement: Engagement, *, by: User | None) -> None:

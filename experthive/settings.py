@@ -241,13 +241,14 @@ PHONENUMBER_DB_FORMAT = "E164"
 DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "NGN")
 # Everything that differs by currency, in one table; read it with core.money.currency_rules(code).
 # Amounts in minor units: min_bid is the smallest bid and budget (₦1,000; $5; ...), commission_min the
-# platform's smallest cut, min_payout the smallest payout. bank_country: whose banks a tutor picks from.
+# platform's smallest cut, min_payout the smallest payout. bank_country: whose banks a tutor picks from;
+# bank_payouts: False where the gateways cannot pay a tutor's bank account in that currency.
 # gateway: who takes the payments and sends the payouts (unset: PAYMENT_GATEWAY). offered: a question can
 # be posted in it (the CURRENCIES variable lists those, in the order menus show them).
 currency_table = {
     "NGN": {"symbol": "₦", "min_bid": 100_000, "commission_min": 50_000, "min_payout": 100_000, "bank_country": "NG"},
-    "USD": {"symbol": "$", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_country": "US"},
-    "GBP": {"symbol": "£", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_country": "GB"},
+    "USD": {"symbol": "$", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_payouts": False},
+    "GBP": {"symbol": "£", "min_bid": 500, "commission_min": 100, "min_payout": 1_000, "bank_payouts": False},
     "GHS": {"symbol": "GH₵", "min_bid": 5_000, "commission_min": 1_000, "min_payout": 5_000, "bank_country": "GH"},
     "KES": {"symbol": "KSh ", "min_bid": 50_000, "commission_min": 10_000, "min_payout": 50_000, "bank_country": "KE"},
     "ZAR": {"symbol": "R", "min_bid": 5_000, "commission_min": 1_000, "min_payout": 5_000, "bank_country": "ZA"},
@@ -309,6 +310,9 @@ PAYSTACK = {
     "SECRET_KEY": os.environ.get("PAYSTACK_SECRET_KEY", "sk_test_sandbox_secret_key"),
 }
 PAYMENT_HTTP_TIMEOUT = envint("PAYMENT_HTTP_TIMEOUT", "20")
+# A student back from the gateway waits at most this long, in all, for it to confirm the payment; after
+# that the page says it is still confirming and refreshes (the webhook and reconciliation keep the above).
+PAYMENT_RETURN_WAIT_SECONDS = envint("PAYMENT_RETURN_WAIT_SECONDS", "4")
 SANDBOX_TIMEOUT_SECONDS = PAYMENT_HTTP_TIMEOUT + 1  # the sandbox's injected timeout outlasts the client
 # Platform commission: a rate in basis points (1500 = 15%), at least the currency's commission_min.
 COMMISSION_RATE_BPS = envint("COMMISSION_RATE_BPS", "1500")
@@ -339,6 +343,8 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Expert Hive Tutors <no-reply@experthive.local>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where users write for help, e.g. a tutor whose earnings are in a currency we can't pay out to a bank.
+SUPPORT_EMAIL = os.environ.get("SUPPORT_EMAIL", "support@experthive.local")
 
 # --- SMS ------------------------------------------------------------------------
 # Like EMAIL_BACKEND: console (development: texts, codes included, go to the log), locmem

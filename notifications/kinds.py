@@ -167,8 +167,8 @@ KINDS: dict[str, Kind] = {
         Kind(
             "dispute_resolved",
             "A dispute is resolved",
-            'The dispute on "{question_title}" is resolved: {outcome}',
-            'Expert Hive: the dispute on "{question_title}" is resolved: {outcome}. Details: {link}',
+            'Dispute on "{question_title}" resolved: {outcome}',
+            'Expert Hive: dispute on "{question_title}" resolved: {outcome}. {link}',
             MONEY,
             roles=(STUDENT, TUTOR),
             urgent=True,

@@ -122,7 +122,7 @@ def test_a_forged_return_query_string_is_never_trusted(client, ada, engagement):
 
     page = client.get(reverse("payment_return", args=[reference]) + "?status=successful&transaction_id=1", follow=True)
 
-    assert "still waiting for the gateway" in page.text
+    assert "confirming your payment with the gateway" in page.text
     assert status_of(engagement) == Engagement.Status.AWAITING_PAYMENT
 
 
@@ -183,7 +183,7 @@ def test_a_timeout_while_verifying_is_recovered_by_reconciliation(engagement):
     inject_fault(gateway="flutterwave", operation="verify", mode="timeout")
 
     page = pay_in_sandbox(engagement)
-    assert "still waiting for the gateway" in page.text
+    assert "confirming your payment with the gateway" in page.text
 
     services.reconcile(everything=True)
     services.reconcile(everything=True)

@@ -11,9 +11,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.money import format_money, offered_currencies
+from core.text import clause
 from engagements.access import get_engagement_for
 from payments import ledger, selectors, services
 from payments.access import get_bank_account_for, get_payment_for, require_tutor
+from payments.gateways.base import answer_within
 from payments.models import Payment, Payout
 from payments.services.checkout import cancel_checkout
 from web.forms import add_service_errors
@@ -28,12 +30,10 @@ RETURN_MESSAGES: dict[str, tuple[int, str]] = {
         messages.WARNING,
         "This engagement was already paid, so this payment is being refunded.",
     ),
-    Payment.Status.PENDING: (
-        messages.WARNING,
-        "We are still waiting for the gateway to confirm your payment. "
-        "Refresh in a minute; you will not be charged twice.",
-    ),
 }
+# While the gateway has not confirmed, the return page looks again this often, this many times.
+RECHECK_SECONDS = 5
+RECHECKS = 12
 
 
 @login_required
@@ -56,15 +56,36 @@ def pay(request, pk):
 def payment_return(request, reference):
     """The gateway sends the student back here. We ask the gateway ourselves; the query string only
     tells us the student pressed cancel, which is never a reason to credit anything."""
-    payment = services.confirm_payment(payment=get_payment_for(request.user, reference))
+    payment = get_payment_for(request.user, reference)
+    # The student is watching: ask briefly. The webhook and reconciliation wait the full timeout.
+    with answer_within(settings.PAYMENT_RETURN_WAIT_SECONDS):
+        payment = services.confirm_payment(payment=payment)
     if payment.status == Payment.Status.PENDING and request.GET.get("status") == "cancelled":
         payment = cancel_checkout(payment=payment)
+    if payment.status == Payment.Status.PENDING:
+        return _still_confirming(request, payment)
     if payment.status == Payment.Status.FAILED:
-        messages.error(request, f"The payment did not go through: {payment.failure_reason or 'declined'}. Try again.")
+        reason = clause(payment.failure_reason) or "declined"
+        messages.error(request, f"The payment did not go through: {reason}. Try again.")
     else:
         level, text = RETURN_MESSAGES[payment.status]
         messages.add_message(request, level, text)
     return redirect(payment.engagement)
+
+
+def _still_confirming(request, payment: Payment):
+    """No answer yet: this page says so and looks again by itself, for a minute or so."""
+    try:
+        check = int(request.GET.get("check", "0"))
+    except ValueError:
+        check = 0
+    context = {
+        "payment": payment,
+        "engagement": payment.engagement,
+        "refresh_seconds": RECHECK_SECONDS,
+        "refresh_url": f"?check={check + 1}" if check < RECHECKS else "",
+    }
+    return render(request, "payments/return_pending.html", context)
 
 
 # --- Tutors ------------------------------------------------------------------------------------
@@ -87,6 +108,7 @@ def earnings(request, payout_form=None):
         "statement": selectors.statement_for(request.user, currency=currency),
         "payouts": Payout.objects.filter(tutor=request.user).select_related("bank_account")[:50],
         "bank_accounts": request.user.bank_accounts.filter(currency=currency),
+        "no_bank_payouts": services.bank_payouts_problem(currency),
         "payout_form": payout_form or PayoutForm(tutor=request.user, currency=currency),
     }
     status = 400 if payout_form is not None and payout_form.errors else 200
@@ -118,6 +140,11 @@ def bank_account_new(request):
     """Two steps: check the number (the bank's name for it is shown), then save."""
     require_tutor(request.user)
     currency = _currency(request)
+    if problem := services.bank_payouts_problem(currency):
+        # For good, not a passing outage: no form to fill in, and what the tutor can do instead.
+        reason = {"currency": currency, "no_bank_payouts": problem}
+        status = 400 if request.method == "POST" else 200
+        return render(request, "payments/bank_account_form.html", reason, status=status)
     banks = services.banks_for(currency)
     form = BankAccountForm(request.POST or None, banks=banks, initial={"currency": currency})
     resolved = None

@@ -2,7 +2,10 @@
 
 import json
 import logging
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -19,6 +22,31 @@ TRANSPORT: httpx.BaseTransport | None = None
 
 # Lists are read page by page; a payment has a handful of refunds, so this only bounds a runaway answer.
 MAX_PAGES = 20
+
+# When a person is waiting on the answer (the payment return page): the moment every call must be done by.
+_deadline: ContextVar[float | None] = ContextVar("gateway_deadline", default=None)
+
+
+@contextmanager
+def answer_within(seconds: float) -> Iterator[None]:
+    """Gateway calls made in this block share `seconds` in all, instead of PAYMENT_HTTP_TIMEOUT each."""
+    token = _deadline.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def http_timeout() -> httpx.Timeout:
+    """PAYMENT_HTTP_TIMEOUT, or inside answer_within() what is left of its time. httpx times each phase
+    on its own (connect, send, wait for the answer), so the time left is shared out among them."""
+    deadline = _deadline.get()
+    if deadline is None:
+        return httpx.Timeout(settings.PAYMENT_HTTP_TIMEOUT)
+    left = min(deadline - time.monotonic(), settings.PAYMENT_HTTP_TIMEOUT)
+    if left <= 0:
+        raise httpx.TimeoutException("no time left to ask the gateway")
+    return httpx.Timeout(left * 0.6, connect=left * 0.2, write=left * 0.1, pool=left * 0.1)
 
 
 def list_until() -> date:
@@ -176,7 +204,7 @@ class HttpApi:
         content = json.dumps(body).encode() if body is not None else None
         headers = {"Authorization": f"Bearer {self.secret_key}", "Content-Type": "application/json"}
         try:
-            with httpx.Client(timeout=settings.PAYMENT_HTTP_TIMEOUT, transport=TRANSPORT) as client:
+            with httpx.Client(timeout=http_timeout(), transport=TRANSPORT) as client:
                 response = client.request(method, url, content=content, params=params, headers=headers)
         except httpx.TimeoutException:
             log.warning("%s %s %s timed out", self.name, method, path)

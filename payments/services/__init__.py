@@ -14,6 +14,7 @@ from payments.services.gateway_records import compare_with_gateways, start_compa
 from payments.services.payouts import (
     add_bank_account,
     apply_transfer_result,
+    bank_payouts_problem,
     banks_for,
     recheck_payout,
     request_payout,
@@ -28,6 +29,7 @@ __all__ = [
     "add_bank_account",
     "apply_transfer_result",
     "approve_and_release",
+    "bank_payouts_problem",
     "banks_for",
     "cancel_and_refund",
     "cancel_checkout",

@@ -72,8 +72,28 @@ def resolve_dispute(
         raise ValidationError({"refund_amount": BAD_SPLIT.format(total=total)})
     note = note or f"dispute resolved: {outcome}"
     transitions.decide_dispute(engagement, by=by, release_to_tutor=outcome != "refund", note=note)
-    _settle(escrow, to_student=to_student, by=by, reason=note)
+    _settle(escrow, to_student=to_student, by=by, reason=note, tell_tutor=False)  # the decision says it
+    _announce_decision(escrow)
     return engagement
+
+
+def _announce_decision(escrow: Escrow) -> None:
+    """Each side hears the decision in their own words, their own money first, both amounts in a split."""
+    engagement = escrow.engagement
+    student, tutor = engagement.student, engagement.tutor
+    refunded = format_money(escrow.to_student, escrow.currency)
+    for_student: list[str] = []
+    for_tutor: list[str] = []
+    if escrow.to_tutor or escrow.commission:
+        after = " after commission" if escrow.commission else ""
+        gross = format_money(escrow.amount - escrow.to_student, escrow.currency)
+        for_student.append(f"{gross} released to {tutor.get_short_name()}")
+        for_tutor.append(f"{format_money(escrow.to_tutor, escrow.currency)} released to you{after}")
+    if escrow.to_student:
+        for_student.insert(0, f"{refunded} refunded to you")
+        for_tutor.append(f"{refunded} refunded to {student.get_short_name()}")
+    engagement_services.notify_party(student, "dispute_resolved", engagement, outcome=", ".join(for_student))
+    engagement_services.notify_party(tutor, "dispute_resolved", engagement, outcome=", ".join(for_tutor))
 
 
 def _cancel(engagement: Engagement, *, by: User | None, reason: str, unpaid_only: bool = False) -> Engagement:
@@ -95,7 +115,7 @@ def _held(engagement: Engagement) -> Escrow:
     return escrow
 
 
-def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) -> None:
+def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str, tell_tutor: bool = True) -> None:
     """Split the held amount: the student's part is refunded, the rest pays the tutor less commission."""
     tutor_gross = escrow.amount - to_student
     commission = commission_for(tutor_gross, escrow.currency) if tutor_gross else 0
@@ -118,7 +138,7 @@ def _settle(escrow: Escrow, *, to_student: int, by: User | None, reason: str) ->
             ledger.Leg(Account.PLATFORM_REVENUE, commission),
         ],
     )
-    if escrow.to_tutor:
+    if escrow.to_tutor and tell_tutor:
         # The tutor hears what reached their balance: their share after commission.
         notify(
             engagement.tutor,

@@ -182,8 +182,8 @@ def _missing_at_gateway(run: ReconciliationRun, gateway: Gateway) -> None:
     unseen = Payment.objects.filter(
         gateway=gateway.name,
         status=Payment.Status.SUCCEEDED,
-        verified_at__date__gte=run.since + timedelta(days=1),  # a day's margin for the gateway's time zone
-        verified_at__date__lt=run.until - timedelta(days=1),
+        verified_at__date__gt=run.since,  # a day's margin for the gateway's time zone
+        verified_at__lt=run.started_at,  # credited after the list was read: the next run sees it
     ).exclude(seen_in_run=run.pk)
     for payment in unseen.iterator():
         discrepancies.record(

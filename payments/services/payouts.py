@@ -10,6 +10,7 @@ import logging
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -17,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.money import currency_rules, format_money
+from core.text import clause
 from notifications.services import notify
 from payments import ledger
 from payments.gateways import Gateway, GatewayError, gateway_for_currency, get_gateway
@@ -36,6 +38,11 @@ ALREADY_SAVED = "You have already saved this account."
 TOO_MUCH = "You can withdraw at most {available}."
 TOO_LITTLE = "The smallest payout is {minimum}."
 NOT_YOUR_ACCOUNT = "That bank account is not yours."
+NO_BANK_PAYOUTS = (
+    "Payouts to a bank account in {currency} are not available: our payment partner does not send {currency} "
+    "to banks. Your {currency} earnings stay safe in your balance. Write to {email} and we will arrange how to "
+    "pay them to you."
+)
 
 
 @dataclass(frozen=True)
@@ -47,7 +54,16 @@ class ResolvedAccount:
     account_name: str
 
 
+def bank_payouts_problem(currency: str) -> str:
+    """Why a tutor can't be paid to a bank in this currency (for good, not a passing outage), or ""."""
+    if currency_rules(currency).bank_payouts:
+        return ""
+    return NO_BANK_PAYOUTS.format(currency=currency, email=settings.SUPPORT_EMAIL)
+
+
 def banks_for(currency: str) -> list[Bank]:
+    if bank_payouts_problem(currency):
+        return []
     country = currency_rules(currency).bank_country
     try:
         return gateway_for_currency(currency).list_banks(country=country, currency=currency)
@@ -59,6 +75,8 @@ def resolve_bank_account(*, user: User, currency: str, bank_code: str, account_n
     """Ask the gateway whose account this is; the tutor sees the name before saving."""
     if not user.is_tutor:
         raise PermissionDenied(ONLY_TUTORS)
+    if problem := bank_payouts_problem(currency):
+        raise ValidationError(problem, code="no_bank_payouts")
     account_number = account_number.strip().replace(" ", "")
     if not re.fullmatch(r"\d{10}" if currency == "NGN" else r"\d{6,20}", account_number):
         raise ValidationError({"account_number": BAD_NUMBER})
@@ -107,6 +125,8 @@ def request_payout(*, tutor: User, bank_account: BankAccount, amount: int) -> Pa
     if bank_account.user_id != tutor.pk:
         raise PermissionDenied(NOT_YOUR_ACCOUNT)
     currency = bank_account.currency
+    if problem := bank_payouts_problem(currency):
+        raise ValidationError(problem, code="no_bank_payouts")
     minimum = currency_rules(currency).min_payout
     if amount < minimum:
         raise ValidationError({"amount": TOO_LITTLE.format(minimum=format_money(minimum, currency))})
@@ -255,7 +275,7 @@ def _tell_returned(payout: Payout) -> None:
         payout.tutor,
         "payout_failed",
         amount_display=_display(payout),
-        reason=payout.failure_reason[:60],
+        reason=_short_reason(payout.failure_reason),
         url=reverse("earnings"),
     )
 
@@ -270,6 +290,14 @@ def book_transfer_fee(payout: Payout, fee: int) -> None:
         description=f"{payout.gateway} transfer fee on {payout.reference}",
         legs=[ledger.Leg(Account.PLATFORM_REVENUE, -fee), ledger.Leg(Account.GATEWAY_FEES, fee)],
     )
+
+
+def _short_reason(reason: str, limit: int = 60) -> str:
+    """The bank's reason for an SMS that wraps it in its own sentence: no full stop, cut at a word."""
+    reason = clause(reason)
+    if len(reason) <= limit:
+        return reason
+    return reason[: limit - 3].rsplit(" ", 1)[0].rstrip(" ,;:") + "..."
 
 
 def _display(payout: Payout) -> str:

@@ -23,7 +23,7 @@ CONTEXT = {
     "subject_name": "Mathematics",
     "rating": 5,
     "reason": "account number not found",
-    "outcome": "refunded to the student",
+    "outcome": "₦150,000 released to you after commission, ₦200,000 refunded to Chiamaka",  # a long split
     "due_display": "in 2 hours",
 }
 RECIPIENT = {"student": "ada", "tutor": "bola"}

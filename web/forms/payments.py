@@ -79,5 +79,6 @@ class ResolveDiscrepancyForm(forms.Form):
     note = forms.CharField(
         label="What you did",
         max_length=250,
+        error_messages={"required": "Say what you did about it, for the next person who reads this."},
         widget=forms.TextInput(attrs={"placeholder": "e.g. refunded ₦100 by bank transfer on 3 Dec"}),
     )

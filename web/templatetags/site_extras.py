@@ -2,6 +2,7 @@ from django import template
 from django.utils import timezone
 
 from core.money import format_money
+from core.text import clause as _clause
 
 register = template.Library()
 
@@ -9,6 +10,12 @@ register = template.Library()
 @register.simple_tag
 def money(amount, currency):
     return format_money(amount, currency)
+
+
+@register.filter
+def clause(text) -> str:
+    """A quoted reason without its full stop, for a sentence that adds its own."""
+    return _clause(str(text or ""))
 
 
 @register.filter

@@ -12,8 +12,9 @@ from django.test import Client
 
 from payments.gateways import get_gateway
 from payments.sandbox import views
-from payments.sandbox.models import SandboxCharge, SandboxFault
+from payments.sandbox.models import SandboxCharge, SandboxChargeback, SandboxFault, SandboxRefund
 from tests.sandbox import path_of
+from tests.test_sandbox_contract import paid_charge
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +171,23 @@ def test_bin_serve_exports_the_address_daphne_listens_on():
     assert '-b 127.0.0.1 -p "$port"' in script
     exported, served = script.index("export SANDBOX_URL"), script.index("manage.py db_worker")
     assert exported < served  # the worker and the clock started below inherit it
+
+
+def test_staff_play_the_providers_side_from_the_control_page(client, staff):
+    charge = paid_charge("paystack", "EH-CTRL")
+    client.force_login(staff)
+
+    refunded = client.post("/sandbox/", {"event": "refund", "pk": charge.pk, "amount": "1,000"}, follow=True)
+    opened = client.post("/sandbox/", {"event": "chargeback", "pk": charge.pk, "amount": ""}, follow=True)
+    chargeback = SandboxChargeback.objects.get()
+    won = client.post("/sandbox/", {"event": "won", "pk": chargeback.pk}, follow=True)
+    again = client.post("/sandbox/", {"event": "lost", "pk": chargeback.pk}, follow=True)
+
+    assert "Refunded on the dashboard." in refunded.text
+    refund = SandboxRefund.objects.get()
+    assert (refund.amount, refund.source) == (100_000, SandboxRefund.Source.DASHBOARD)
+    assert "Chargeback opened." in opened.text
+    assert "Chargeback closed: won." in won.text
+    assert "This chargeback is already won by the merchant." in again.text
+    chargeback.refresh_from_db()
+    assert (chargeback.amount, chargeback.status) == (500_000, "won")

@@ -290,7 +290,11 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 PAYMENT_GATEWAY = os.environ.get("PAYMENT_GATEWAY", "flutterwave")
 # With no keys the local sandbox (served by this site under /sandbox/) stands in for both gateways.
 PAYMENTS_SANDBOX = envbool("PAYMENTS_SANDBOX", "1" if DEBUG else "0")
-SANDBOX_BASE = SITE_URL.rstrip("/") + "/sandbox"
+# The server that serves the sandbox, as this process reaches it: SITE_URL unless told otherwise.
+# bin/serve exports the address it listens on, so its worker, clock and any command run with that
+# variable reach the running server even when SITE_URL names another port or a public address.
+SANDBOX_URL = os.environ.get("SANDBOX_URL", SITE_URL)
+SANDBOX_BASE = SANDBOX_URL.rstrip("/") + "/sandbox"
 # Where the sandbox sends its webhooks, as a merchant sets it on the gateway's dashboard. Empty: the
 # site that asked for the checkout (the sandbox is served by the site itself); a sandbox served on
 # its own (bin/rehearse) is told the site's address.

@@ -257,7 +257,8 @@ class Paystack:
             created_at = parse_time(item.get("createdAt") or item.get("created_at"))
             if not in_window(created_at, since, until):
                 continue
-            charge = item.get("transaction") if isinstance(item.get("transaction"), dict) else {}
+            listed = item.get("transaction")
+            charge: dict = listed if isinstance(listed, dict) else {}
             yield Chargeback(
                 gateway_id=str(item.get("id", "")),
                 reference=charge.get("reference") or item.get("transaction_reference") or "",

@@ -117,7 +117,7 @@ def flutterwave_transfer(transfer: SandboxTransfer, *, status: str | None = None
         "currency": transfer.currency,
         "debit_currency": transfer.currency,
         "amount": major(transfer.amount),
-        "fee": major(transfer.fee),
+        "fee": major(fee_shown(transfer, status)),
         "status": FLUTTERWAVE_TRANSFER_STATUS[status],
         "reference": transfer.reference,
         "meta": None,
@@ -128,6 +128,12 @@ def flutterwave_transfer(transfer: SandboxTransfer, *, status: str | None = None
         "is_approved": 1,
         "bank_name": bank_name(transfer.bank_code),
     }
+
+
+def fee_shown(transfer: SandboxTransfer, status: str) -> int:
+    """A transfer's fee is taken with it and given back if the bank refuses it (not if it is reversed
+    later: the transfer was made), so a failed transfer shows none."""
+    return 0 if status == "failed" else transfer.fee
 
 
 def transfer_message(status: str) -> str:
@@ -341,7 +347,7 @@ def paystack_transfer(transfer: SandboxTransfer, *, status: str | None = None) -
         "updatedAt": utc(transfer.reversed_at or transfer.created_at),
         "recipient": paystack_recipient(transfer),
         "session": {"provider": "nip" if done else None, "id": str(number(transfer.code, 30)) if done else None},
-        "fee_charged": transfer.fee,
+        "fee_charged": fee_shown(transfer, status),
         "fees_breakdown": None,
         "gateway_response": transfer_message(status) if status in ("failed", "reversed") else None,
     }

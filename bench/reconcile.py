@@ -19,6 +19,7 @@ import time
 import tracemalloc
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.recommend import ensure_database, setup_django
@@ -115,8 +116,8 @@ def bench_engagement():
         student=student,
         title="Reconciliation benchmark",
         body="Synthetic.",
-        subject=Subject.objects.first(),
-        level=Level.objects.first(),
+        subject=Subject.objects.order_by("pk")[0],
+        level=Level.objects.order_by("pk")[0],
         deadline=timezone.now() + timedelta(days=3),
         budget=250_000,
         currency="NGN",
@@ -185,6 +186,7 @@ def main() -> None:
 def one_size(count: int) -> None:
     from django.utils import timezone
 
+    from payments.gateways import Gateway
     from payments.models import Discrepancy, Payment, ReconciliationRun
     from payments.services import gateway_records
 
@@ -199,7 +201,7 @@ def one_size(count: int) -> None:
     unknown.delete()
     Payment.objects.filter(reference__startswith="EH-BENCH-").update(seen_in_run=None)
     run = ReconciliationRun.objects.create(since=today, until=today, status=ReconciliationRun.Status.RUNNING)
-    elapsed, peak = measure(lambda: gateway_records._compare_one(run, gateway))
+    elapsed, peak = measure(lambda: gateway_records._compare_one(run, cast(Gateway, gateway)))
     run.refresh_from_db()
     assert run.records_seen == count, run.records_seen
     assert unknown.count() == count // UNKNOWN_EVERY, unknown.count()

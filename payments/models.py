@@ -383,7 +383,7 @@ class Discrepancy(models.Model):
         return f"{self.get_kind_display()}: {self.key}"
 
     def rule(self) -> str:
-        return self.RULES[self.kind]
+        return self.RULES[Discrepancy.Kind(self.kind)]
 
 
 # --- Ledger ---------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ def staff_summary() -> dict:
 
 def _account_totals(account: str) -> list[dict]:
     rows = LedgerEntry.objects.filter(account=account).values("currency").annotate(total=Sum("amount"))
-    return [row for row in rows.order_by("currency") if row["total"]]
+    return [{"currency": row["currency"], "total": row["total"]} for row in rows.order_by("currency") if row["total"]]
 
 
 @dataclass

@@ -76,24 +76,19 @@ def test_a_body_over_the_cap_is_refused_before_anything_is_stored(client, settin
 def test_a_forged_twin_sent_first_does_not_make_the_genuine_event_a_duplicate(
     client, engagement, django_capture_on_commit_callbacks
 ):
-    client_, checkout = start_paying(engagement)
-    client_.post(checkout, {"outcome": "pay", "webhook": "delay"})  # the genuine webhook is held back
+    payer, checkout = start_paying(engagement)
     charge = SandboxCharge.objects.get()
-    forged = {
-        "event": "charge.completed",
-        "data": {"id": charge.pk, "tx_ref": charge.reference, "status": "successful"},
-    }
-    Payment.objects.update(gateway_id="")  # nothing known yet
-    with django_capture_on_commit_callbacks(execute=False):  # stored, not yet processed
-        assert send(client, "flutterwave", json.dumps({**forged, "x": "forged"}).encode()).status_code == 200
+    twin = {"id": charge.pk, "tx_ref": charge.reference, "status": "successful", "note": "sent before paying"}
+    with django_capture_on_commit_callbacks(execute=True):  # checked at once: the gateway says pending
+        sent = send(client, "flutterwave", json.dumps({"event": "charge.completed", "data": twin}).encode())
+    assert sent.status_code == 200
+    assert Payment.objects.get().status == Payment.Status.PENDING
 
-    from payments.sandbox.tasks import deliver_delayed
-
-    with django_capture_on_commit_callbacks(execute=True):
-        deliver_delayed()
+    with django_capture_on_commit_callbacks(execute=True):  # then Ada pays; the genuine webhook arrives
+        payer.post(checkout, {"outcome": "pay", "webhook": "send"})
 
     assert WebhookEvent.objects.count() == 2
-    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED  # credited by it, not by a later check
     assert ledger.balance(account=Account.ESCROW, currency="NGN", engagement=engagement) == 400_000
 
 

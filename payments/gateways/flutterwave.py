@@ -127,12 +127,14 @@ class Flutterwave:
             kind_name, "other"
         )
         reference = text(data.get("tx_ref")) or text(data.get("reference"))
+        # refund.completed names the refunded transaction by its id only, not by our reference.
+        object_id = text(data.get("TransactionId")) if kind == "refund" else text(data.get("id"))
         return Notice(
             dedupe_key=f"flutterwave:{kind_name}:{text(data.get('id'))}:{text(data.get('status'))}",
             event_type=kind_name,
             kind=kind,
             reference=reference,
-            gateway_id=text(data.get("id")),
+            gateway_id=object_id,
             raw={"event": kind_name, "data": data},
         )
 

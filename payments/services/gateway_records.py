@@ -297,7 +297,7 @@ def _transfer(gateway: Gateway, found: TransferResult, payout: Payout | None) ->
     status = payout.status
     if status == Payout.Status.PENDING or (status == Payout.Status.SUCCEEDED and found.status == "reversed"):
         payout = apply_transfer_result(payout=payout, result=found)
-    elif found.fee and not payout.fee:
+    elif found.fee and not payout.fee and payout.status in (Payout.Status.SUCCEEDED, Payout.Status.REVERSED):
         book_transfer_fee(payout, found.fee)
     return payout.status != status
 

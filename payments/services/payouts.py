@@ -221,8 +221,8 @@ def _transfer(payout: Payout, gateway: Gateway, *, first: bool) -> TransferResul
 def apply_transfer_result(*, payout: Payout, result: TransferResult) -> Payout:
     lock_tutor(payout.tutor)
     payout = Payout.objects.select_for_update().get(pk=payout.pk)
-    if result.fee and not payout.fee:
-        book_transfer_fee(payout, result.fee)
+    if result.fee and not payout.fee and result.status in ("succeeded", "reversed"):
+        book_transfer_fee(payout, result.fee)  # a failed transfer costs nothing; a reversed one keeps its fee
     if payout.status == Payout.Status.SUCCEEDED and result.status == "reversed":
         _reverse(payout, result)
     if payout.status != Payout.Status.PENDING:

@@ -140,7 +140,11 @@ def _transfer(event: WebhookEvent) -> tuple[str, str]:
 
 
 def _refund(event: WebhookEvent) -> tuple[str, str]:
-    payment = Payment.objects.filter(reference=event.reference, gateway=event.gateway).first()
+    payments = Payment.objects.filter(gateway=event.gateway)
+    if event.reference:
+        payment = payments.filter(reference=event.reference).first()
+    else:  # named by the gateway's transaction id only
+        payment = payments.filter(gateway_id=event.gateway_object_id).exclude(gateway_id="").first()
     if payment is None:
         return WebhookEvent.Status.IGNORED, "unknown reference"
     try:

@@ -13,6 +13,7 @@ from typing import Any
 JOBS = {
     "DEADLINES": "process_deadlines",
     "RECONCILE": "reconcile_payments",
+    "COMPARE": "compare_payments",
     "NOTIFICATIONS": "deliver_notifications",
     "RECOMMENDATIONS": "refresh_recommendations",
 }

@@ -33,7 +33,7 @@ from rehearsal.report import Report, fail_loudly
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 SANDBOX_HOST = "127.0.0.2"
-CLOCK_SECONDS = {"DEADLINES": 10, "RECONCILE": 10, "NOTIFICATIONS": 10, "RECOMMENDATIONS": 15}
+CLOCK_SECONDS = {"DEADLINES": 10, "RECONCILE": 10, "COMPARE": 15, "NOTIFICATIONS": 10, "RECOMMENDATIONS": 15}
 # The settings a developer's shell may carry that must not leak into production processes.
 DEVELOPMENT_VARIABLES = (
     "DEBUG",

@@ -89,7 +89,7 @@ def process_webhook(*, event_id: int) -> WebhookEvent:
     if status != WebhookEvent.Status.RECEIVED:
         waiting.update(status=status, note=note[:300], processed_at=timezone.now(), last_attempt_at=timezone.now())
     elif event.attempts + 1 >= settings.WEBHOOK_MAX_ATTEMPTS:
-        note = f"gave up after {event.attempts + 1} checks: {note}"
+        note = f"gave up after {event.attempts + 1} checks; the last said: {note}"
         waiting.update(
             status=WebhookEvent.Status.DEAD, note=note[:300], attempts=F("attempts") + 1, last_attempt_at=timezone.now()
         )

@@ -169,3 +169,32 @@ def test_a_paystack_dispute_webhook_freezes_the_amount(settings, engagement, dja
 
     assert Chargeback.objects.get().amount == 100_000
     assert ledger.balance(account=Account.CHARGEBACK_FROZEN, currency="NGN") == 100_000
+
+
+def test_a_signature_header_of_any_characters_is_refused_not_a_500(client):
+    body = b'{"event":"charge.completed","data":{"id":1}}'
+    for gateway, header in [("flutterwave", "HTTP_VERIF_HASH"), ("paystack", "HTTP_X_PAYSTACK_SIGNATURE")]:
+        response = client.generic("POST", reverse("payment_webhook", args=[gateway]), body, **{header: "é" * 8})
+
+        assert response.status_code == 401
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_handler_that_keeps_crashing_counts_its_tries_and_ends_dead(
+    client, settings, engagement, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_MAX_ATTEMPTS = 2
+    start_paying(engagement)
+
+    def crash(**kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr("payments.services.webhooks.confirm_payment", crash)
+    body = json.dumps({"event": "charge.completed", "data": {"id": 1, "tx_ref": Payment.objects.get().reference}})
+    with django_capture_on_commit_callbacks(execute=True):
+        assert send(client, "flutterwave", body.encode()).status_code == 200
+    services.reconcile(everything=True)
+
+    event = WebhookEvent.objects.get()
+    assert (event.status, event.attempts) == (WebhookEvent.Status.DEAD, 2)
+    assert "processing failed (RuntimeError)" in event.note

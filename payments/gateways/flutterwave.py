@@ -30,6 +30,7 @@ from payments.gateways.base import (
     list_until,
     parse_time,
     read_event,
+    same,
     text,
     walk_pages,
     window,
@@ -141,9 +142,9 @@ class Flutterwave:
     def check_signature(self, body: bytes, headers: dict[str, str]) -> None:
         signature, plain = headers.get("flutterwave-signature", ""), headers.get("verif-hash", "")
         if signature:
-            if not hmac.compare_digest(signature, sign(body, self.webhook_hash)):
+            if not same(signature, sign(body, self.webhook_hash)):
                 raise ForgedWebhook("The flutterwave-signature does not match.")
-        elif not plain or not hmac.compare_digest(plain, self.webhook_hash):
+        elif not plain or not same(plain, self.webhook_hash):
             raise ForgedWebhook("The verif-hash does not match.")
 
     def refund(self, *, reference, gateway_id, amount, currency) -> RefundResult:

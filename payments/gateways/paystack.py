@@ -26,6 +26,7 @@ from payments.gateways.base import (
     list_until,
     parse_time,
     read_event,
+    same,
     text,
     walk_pages,
     window,
@@ -114,7 +115,7 @@ class Paystack:
 
     def parse_webhook(self, *, body, headers) -> Notice:
         signature = headers.get("x-paystack-signature", "")
-        if not signature or not hmac.compare_digest(signature, sign(body, self.secret_key)):
+        if not signature or not same(signature, sign(body, self.secret_key)):
             raise ForgedWebhook("The x-paystack-signature does not match.")
         name, data = read_event(body, "Paystack")
         kind = "chargeback" if name.startswith("charge.dispute.") else WEBHOOK_KINDS.get(name, "other")

@@ -84,7 +84,11 @@ def process_webhook(*, event_id: int) -> WebhookEvent:
     if event.status != WebhookEvent.Status.RECEIVED:
         return event
     handler = HANDLERS.get(_kind(event))
-    status, note = handler(event) if handler else (WebhookEvent.Status.IGNORED, "not an event we act on")
+    try:
+        status, note = handler(event) if handler else (WebhookEvent.Status.IGNORED, "not an event we act on")
+    except Exception as exc:  # counted as a try, so a handler that always crashes ends dead, not retried forever
+        log.exception("Webhook %s: processing failed", event.pk)
+        status, note = WebhookEvent.Status.RECEIVED, f"processing failed ({type(exc).__name__}); will retry"
     waiting = WebhookEvent.objects.filter(pk=event.pk, status=WebhookEvent.Status.RECEIVED)
     if status != WebhookEvent.Status.RECEIVED:
         waiting.update(status=status, note=note[:300], processed_at=timezone.now(), last_attempt_at=timezone.now())

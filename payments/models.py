@@ -30,8 +30,9 @@ class Payment(Stateful, models.Model):
     TRANSITIONS = {
         # Verification is the truth: a checkout cancelled or failed on our side may still be paid later.
         Status.PENDING: {Status.SUCCEEDED, Status.FAILED, Status.CANCELLED, Status.DUPLICATE},
+        # ...and paid less, in another currency, or twice (FAILED: returned as unusable).
         Status.FAILED: {Status.SUCCEEDED, Status.DUPLICATE},
-        Status.CANCELLED: {Status.SUCCEEDED, Status.DUPLICATE},
+        Status.CANCELLED: {Status.SUCCEEDED, Status.DUPLICATE, Status.FAILED},
     }
     STATUS_NOUN = "payment"
 

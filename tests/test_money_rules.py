@@ -121,3 +121,20 @@ def test_an_abandoned_checkout_is_closed_once_its_link_expires_so_it_is_not_aske
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.CANCELLED
     assert payment.failure_reason == "the checkout link expired unpaid"
+
+
+@pytest.mark.parametrize("closed", [Payment.Status.CANCELLED, Payment.Status.FAILED])
+@pytest.mark.parametrize("change", [{"amount": 1_000}, {"currency": "USD"}, {}])
+def test_a_closed_checkout_paid_later_is_settled_by_its_rule_from_any_state(engagement, ada, closed, change):
+    payment = services.checkout._new_payment(engagement=engagement, student=ada)
+    Payment.objects.filter(pk=payment.pk).update(status=closed)
+
+    for _ in range(2):
+        payment = services.confirm_payment(
+            payment=Payment.objects.get(pk=payment.pk), verification=said(payment, **change)
+        )
+
+    credited = not change
+    assert payment.status == (Payment.Status.SUCCEEDED if credited else Payment.Status.FAILED)
+    assert Refund.objects.count() == (0 if credited else 1)
+    assert ledger.totals_by_currency().get("NGN", 0) == 0

@@ -256,7 +256,8 @@ def _hold_in_escrow(payment: Payment, engagement: Engagement, verification: Veri
 
 def _return_unusable(payment: Payment, verification: Verification, *, status: str, reason: str, kind: str) -> None:
     """Money we can't use (too little, wrong currency, a second payment) goes straight back."""
-    payment.move_to(status, note=reason)
+    if payment.status != status:  # a declined attempt later paid too little stays failed, with the new reason
+        payment.move_to(status, note=reason)
     payment.failure_reason = reason
     payment.save()
     _capture(payment, amount=verification.amount, currency=verification.currency)

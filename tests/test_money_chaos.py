@@ -58,10 +58,10 @@ def test_money_adds_up_after_any_run_of_users_and_gateway_faults(
     both_gateways, replayable, money_only, quiet, staff, record_property, capsys
 ):
     seed, started = chaos.seed_wanted(), time.monotonic()
-    where = {"staff": staff, "subject": Subject.objects.get(slug="mathematics"), "level": Level.objects.get(slug="sss-3")}
+    subject, level = Subject.objects.get(slug="mathematics"), Level.objects.get(slug="sss-3")
 
     epochs = [
-        chaos.play_epoch(seed=epoch_seed, steps=steps, **where)
+        chaos.play_epoch(seed=epoch_seed, steps=steps, staff=staff, subject=subject, level=level)
         for epoch_seed, steps in chaos.epoch_plan(seed, chaos.steps_wanted(), chaos.epoch_steps())
     ]
 

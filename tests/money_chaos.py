@@ -140,6 +140,7 @@ class Run:
     step: int = 0
     played: int = 0
     statuses: dict[int, str] | None = None  # see statuses_now
+    doing: str = ""  # what the current action is about, for the log should it crash
     log: deque = field(default_factory=lambda: deque(maxlen=LOG_TAIL))
     histogram: Counter = field(default_factory=Counter)
     crashes: list[Crash] = field(default_factory=list)
@@ -243,7 +244,9 @@ def pick_engagement(run: Run, rng: random.Random, *statuses: str) -> Engagement:
     ids = sorted(pk for pk, status in statuses_now(run).items() if status in statuses)
     if not ids:
         raise NothingToDo
-    return Engagement.objects.select_related("student", "tutor", "question").get(pk=rng.choice(ids))
+    engagement = Engagement.objects.select_related("student", "tutor", "question").get(pk=rng.choice(ids))
+    run.doing = run.name(engagement)
+    return engagement
 
 
 def open_checkouts(run: Run, payment_ids: list[int]) -> list[int]:
@@ -456,7 +459,8 @@ def on_hosted_page(run: Run, rng: random.Random, payment: Payment, outcome: str)
             settle.finish_charge(charge, outcome=outcome, webhook=webhook)
     else:  # it arrives once the action is over (attempt runs what is still queued)
         settle.finish_charge(charge, outcome=outcome, webhook=webhook)
-    said = f"{run.checkout_name(payment)} {outcome}, webhook {webhook}{' (early)' if early else ''}"
+    said = f"{run.checkout_name(payment)} {outcome}, webhook {webhook}{' (before the return)' if early else ''}"
+    run.doing = said + ", returned:"
     if rng.random() < 0.25:
         return said + ", tab closed"
     query = parse_qs(urlsplit(back_to_merchant(charge)).query)
@@ -494,8 +498,8 @@ def revisit_return_page(run: Run, rng: random.Random) -> str:
     if not recent:
         raise NothingToDo
     payment = Payment.objects.get(pk=rng.choice(recent))
-    was = payment.status
-    return f"{run.checkout_name(payment)} was {was}, " + return_page(payment)
+    run.doing = f"{run.checkout_name(payment)} was {payment.status},"
+    return f"{run.doing} " + return_page(payment)
 
 
 def deliver_held_webhooks(run: Run, rng: random.Random) -> str:
@@ -660,6 +664,7 @@ def play(run: Run, steps: int) -> None:
 
 def attempt(run: Run, name: str, action: Action) -> str | None:
     """Do the action and what it queued for after its commit; None when it had nothing to do."""
+    run.doing = ""
     try:
         with after_commit():
             said = action(run, run.rng)
@@ -669,7 +674,7 @@ def attempt(run: Run, name: str, action: Action) -> str | None:
         run.crashes.append(Crash(run.step, name, f"{type(exc).__name__}: {exc}", traceback.format_exc()))
         if isinstance(exc, DatabaseError):
             raise EpochAborted from exc  # on PostgreSQL the transaction can't be used after it
-        said = f"CRASHED {type(exc).__name__}: {exc}"
+        said = f"{run.doing} CRASHED {type(exc).__name__}: {exc}".strip()
     run.histogram[name] += 1
     return said
 

@@ -1,6 +1,6 @@
 """Whatever users do and however the gateway fails, once reconciliation has settled every pending
 thing, the money adds up: the ledger balances, the gateway holds exactly what the books say it
-does, and no paid money is stranded. A seeded random run (tests/money_chaos.py); a failure prints
+does, and no paid money is stranded. A seeded random run (tests/money_chaos/); a failure prints
 its seed and last steps, and `CHAOS_SEED=n CHAOS_STEPS=m` replays it."""
 
 import logging
@@ -12,7 +12,7 @@ from catalog.models import Level, Subject
 from core import changes, realtime
 from core.money import currency_rules, offered_currencies
 from notifications.services import outbox
-from tests import money_chaos as chaos
+from tests.money_chaos import run as chaos
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

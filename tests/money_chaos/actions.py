@@ -18,9 +18,9 @@ from engagements import services as engagement_services
 from engagements.models import Engagement
 from payments import ledger, services
 from payments.models import Account, BankAccount, Payment, Refund
-from payments.sandbox import settle
+from payments.sandbox import events, settle
 from payments.sandbox.core import inject_fault
-from payments.sandbox.models import SandboxCharge, SandboxFault
+from payments.sandbox.models import SandboxCharge, SandboxChargeback, SandboxFault, SandboxTransfer
 from payments.sandbox.tasks import deliver_delayed
 from payments.sandbox.views import back_to_merchant
 from questions import services as question_services
@@ -272,7 +272,7 @@ def hosted_page(run: Run, rng: random.Random) -> str:
     candidates = current_checkouts(run)
     if not candidates:
         raise NothingToDo
-    outcome = rng.choice(["pay"] * 7 + ["underpay", "fail", "fail", "cancel", "cancel"])
+    outcome = rng.choice(["pay"] * 7 + ["underpay", "overpay", "wrong_currency", "fail", "fail", "cancel", "cancel"])
     return on_hosted_page(run, rng, checkout_page(rng.choice(candidates)), outcome)
 
 
@@ -280,7 +280,7 @@ def pay_stale_checkout(run: Run, rng: random.Random) -> str:
     candidates = stale_checkouts(run)
     if not candidates:
         raise NothingToDo
-    outcome = rng.choice(["pay", "pay", "pay", "underpay"])
+    outcome = rng.choice(["pay", "pay", "pay", "underpay", "overpay"])
     return "stale " + on_hosted_page(run, rng, checkout_page(rng.choice(candidates)), outcome)
 
 
@@ -336,6 +336,63 @@ def retry_failed_refund(run: Run, rng: random.Random) -> str:
     refund = rng.choice(failed)
     said = refusable(lambda: services.retry_refund(refund=refund, by=run.staff))
     return f"refund of {format_money(refund.amount, refund.currency)} ({refund.failure_reason[:60]}) {said}"
+
+
+# --- Actions: what happens at the gateway without the site asking -----------------------------------
+
+
+def _paid_charges(rng: random.Random) -> SandboxCharge:
+    charges = list(SandboxCharge.objects.filter(status__in=("successful", "success")).order_by("pk"))
+    if not charges:
+        raise NothingToDo
+    return rng.choice(charges)
+
+
+def dashboard_refund(run: Run, rng: random.Random) -> str:
+    """Someone refunds part of a charge on the gateway's dashboard (so a later refund of ours may be refused)."""
+    charge = _paid_charges(rng)
+    left = charge.paid_amount - sum(r.amount for r in charge.refunds.exclude(status="failed"))
+    if left <= 0:
+        raise NothingToDo
+    amount = rng.randint(1, left)
+    with after_commit():
+        events.refund_at_gateway(charge, amount=amount)
+    return f"{charge.reference} refunded {format_money(amount, charge.currency)} on the dashboard"
+
+
+def bank_reverses_transfer(run: Run, rng: random.Random) -> str:
+    transfers = list(SandboxTransfer.objects.filter(status="successful").order_by("pk"))
+    if not transfers:
+        raise NothingToDo
+    transfer = rng.choice(transfers)
+    with after_commit():
+        events.reverse_transfer(transfer)
+    return f"transfer {transfer.reference} reversed by the bank"
+
+
+def chargeback(run: Run, rng: random.Random) -> str:
+    """A student's bank disputes a charge; an open one may be decided later."""
+    open_ones = list(SandboxChargeback.objects.filter(status=SandboxChargeback.Status.OPEN).order_by("pk"))
+    if open_ones and rng.random() < 0.5:
+        decided, won = rng.choice(open_ones), rng.random() < 0.5
+        with after_commit():
+            events.close_chargeback(decided, won=won)
+        return f"chargeback on {decided.charge.reference} {'won' if won else 'lost'}"
+    charge = _paid_charges(rng)
+    if charge.chargebacks.exists():
+        raise NothingToDo
+    amount = rng.randint(1, charge.paid_amount)
+    with after_commit():
+        events.open_chargeback(charge, amount=amount)
+    return f"chargeback opened on {charge.reference} for {format_money(amount, charge.currency)}"
+
+
+def compare_with_gateways(run: Run, rng: random.Random) -> str:
+    """The hourly comparison with the gateways' own lists."""
+    with after_commit():
+        started = services.start_comparison()
+    done = services.compare_with_gateways(run_id=started.pk)
+    return f"comparison {done.status}: {done.records_seen} records, {done.differences} differences"
 
 
 # --- Actions: tutors' payouts ----------------------------------------------------------------------
@@ -428,6 +485,10 @@ ACTIONS: dict[str, tuple[float, Action]] = {
     "reconcile_by_staff": (0.2, reconcile_by_staff),
     "reconcile_by_clock": (0.2, reconcile_by_clock),
     "arm_fault": (8, arm_fault),
+    "dashboard_refund": (0.6, dashboard_refund),
+    "bank_reverses_transfer": (0.6, bank_reverses_transfer),
+    "chargeback": (0.8, chargeback),
+    "compare_with_gateways": (0.3, compare_with_gateways),
     "worker_lost_tasks": (1.5, worker_lost_tasks),
 }
 

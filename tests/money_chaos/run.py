@@ -105,8 +105,14 @@ def finish(run: Run) -> list[str]:
 
 
 def final_reconcile(run: Run, rng: random.Random) -> str:
-    """Staff's "re-check everything" after the clock has moved past every request in flight."""
-    return "; ".join(services.reconcile(now=run.now() + timedelta(hours=2), everything=True).lines())[:300]
+    """Staff's "re-check everything" after the clock has moved past every request in flight, then the
+    comparison with the gateways' own lists."""
+    said = services.reconcile(now=run.now() + timedelta(hours=2), everything=True).lines()
+    with after_commit():
+        started = services.start_comparison()
+    compared = services.compare_with_gateways(run_id=started.pk)
+    said.append(f"comparison {compared.status}: {compared.records_seen} records, {compared.differences} differences")
+    return "; ".join(said)[:300]
 
 
 def still_pending() -> bool:

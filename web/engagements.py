@@ -11,8 +11,8 @@ from engagements.access import get_delivery_file_for, get_engagement_for
 from engagements.models import Engagement
 from payments import selectors as payment_selectors
 from payments import services as payment_services
-from web.forms import add_service_errors, status_for
 from web.fees import fee_for
+from web.forms import add_service_errors, status_for
 from web.forms.engagements import ApproveForm, DeliveryForm, DisputeForm, RevisionForm
 
 

@@ -37,7 +37,10 @@ def rate_text() -> str:
 def rule_text(currency: str) -> str:
     minimum = currency_rules(currency).commission_min
     at_least = f", at least {format_money(minimum, currency)}" if minimum else ""
-    return f"The platform fee is {rate_text()} of your price{at_least}. You receive the rest when the student approves your work."
+    return (
+        f"The platform fee is {rate_text()} of your price{at_least}. "
+        "You receive the rest when the student approves your work."
+    )
 
 
 def fee_rule(currency: str) -> dict[str, str | int]:

@@ -118,5 +118,5 @@ def _case_file(engagement: Engagement, escrow) -> dict:
         "held": held,
         "release_commission": commission,
         "release_to_tutor": held - commission,
-        "opened_by_student": engagement.dispute_opened_by_id == engagement.student_id,
+        "opened_by_student": engagement.dispute_opened_by_id == engagement.student_id,  # type: ignore[attr-defined]  # with_dispute()
     }

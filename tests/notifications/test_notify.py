@@ -4,8 +4,8 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from notifications import sms
 from accounts.models import User
+from notifications import sms
 from notifications.kinds import EMAIL, IN_APP, KINDS, SMS, STAFF
 from notifications.models import Notification, OutboundMessage, Preference, QuietHours
 from notifications.services import deliver_due_messages, notify, save_preferences

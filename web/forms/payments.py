@@ -59,7 +59,12 @@ class ResolveDisputeForm(forms.Form):
             ("split", "Split: refund part, release the rest"),
         ],
     )
-    note = forms.CharField(label="Decision note", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label="Decision note",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Both people see it on the engagement page: say what you found and why you decided so.",
+    )
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -21,7 +21,7 @@ else setUpMenu();
 // After the first submit a form's buttons are disabled and the one pressed says "Working…", so a
 // second tap on a slow link can't send it twice. Forms a script sends itself (the chat) cancel the
 // event and are left alone. The Back button may restore a page as it was: its buttons come back.
-const WORKING = "Working…";
+const WORKING = "Working\u2026";
 const SUBMITS = "button:not([type]), button[type=submit], input[type=submit]";
 
 function labelOf(button) {

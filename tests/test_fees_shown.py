@@ -71,10 +71,10 @@ def test_the_student_sees_the_price_breakdown_before_paying(client, ada, engagem
 
     page = client.get(engagement.get_absolute_url()).text
 
-    assert "<dt>Price you accepted</dt><dd>₦4,000</dd>" in page
-    assert "<dt>Bola receives</dt><dd>₦3,400</dd>" in page
-    assert "<dt>Platform fee, taken from the tutor's share</dt><dd>₦600</dd>" in page
+    assert "Nothing is added to the price you accepted." in page
     assert "<dt>You pay</dt><dd>₦4,000</dd>" in page
+    assert "<dt>Bola receives</dt><dd>₦3,400</dd>" in page
+    assert "<dt>Platform fee, from the tutor's share</dt><dd>₦600</dd>" in page
     assert "held in escrow: it reaches the tutor only when you approve the work" in page
 
 

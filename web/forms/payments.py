@@ -72,8 +72,9 @@ class ResolveDisputeForm(forms.Form):
             currency=currency,
             label=f"Refund to the student ({currency})",
             required=False,
-            help_text="For a split only.",
+            help_text="For a split only: what goes back to the student.",
         )
+        self.order_fields(["outcome", "refund_amount", "note"])
 
 
 def currency_choices() -> list[str]:

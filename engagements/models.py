@@ -13,6 +13,27 @@ class EngagementQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(models.Q(student=user) | models.Q(tutor=user))
 
+    def with_dispute(self):
+        """Annotated from the history: when the (last) dispute was opened, why, by whom, and when it was decided."""
+        opened = EngagementEvent.objects.filter(engagement=models.OuterRef("pk"), to_status="disputed")
+        opened = opened.order_by("-created_at", "-id")
+        decided = EngagementEvent.objects.filter(engagement=models.OuterRef("pk"), from_status="disputed")
+        return self.annotate(
+            dispute_opened_at=models.Subquery(opened.values("created_at")[:1]),
+            dispute_reason=models.Subquery(opened.values("note")[:1]),
+            dispute_opened_by_id=models.Subquery(opened.values("actor_id")[:1]),
+            dispute_decided_at=models.Subquery(decided.order_by("-created_at", "-id").values("created_at")[:1]),
+        )
+
+    def open_disputes(self):
+        """Disputes waiting for a staff decision, the longest waiting first."""
+        return self.filter(status="disputed").with_dispute().order_by("dispute_opened_at", "pk")
+
+    def decided_disputes(self):
+        """Disputes staff have decided, the latest first."""
+        decided = EngagementEvent.objects.filter(engagement=models.OuterRef("pk"), from_status="disputed")
+        return self.filter(models.Exists(decided)).with_dispute().order_by("-dispute_decided_at", "-pk")
+
 
 class Engagement(Stateful, models.Model):
     """The work a student and a tutor agreed on when the student accepted the tutor's bid."""

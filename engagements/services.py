@@ -19,6 +19,7 @@ from accounts.models import User
 from bidding.models import Bid
 from bidding.services import announce_bid
 from core.markup import render_markdown
+from core.money import format_money
 from core.uploads import check_uploads
 from engagements.models import Delivery, DeliveryFile, Engagement
 from notifications.services import notify
@@ -136,7 +137,21 @@ def open_dispute(*, engagement: Engagement, by: User, reason: str) -> Engagement
     engagement.save()
     other = engagement.tutor if by.pk == engagement.student_id else engagement.student
     notify_party(other, "dispute_opened", engagement)
+    _tell_staff_of_dispute(engagement)
     return engagement
+
+
+def _tell_staff_of_dispute(engagement: Engagement) -> None:
+    """Every staff member hears of a new dispute, with a link to its case on the dispute desk."""
+    staff = User.objects.filter(is_active=True, is_staff=True, role=User.Role.STAFF)
+    for member in staff:
+        notify(
+            member,
+            "dispute_to_decide",
+            question_title=engagement.question.title,
+            amount_display=format_money(engagement.amount, engagement.currency),
+            url=reverse("dispute_case", args=[engagement.pk]),
+        )
 
 
 def may_cancel(engagement: Engagement, user: User) -> bool:

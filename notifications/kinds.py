@@ -15,7 +15,8 @@ CHANNEL_LABELS = {IN_APP: "In the app", EMAIL: "Email", SMS: "SMS"}
 
 STUDENT = "student"
 TUTOR = "tutor"
-ANYONE = (STUDENT, TUTOR, "staff")
+STAFF = "staff"
+ANYONE = (STUDENT, TUTOR, STAFF)
 
 MONEY = frozenset({IN_APP, EMAIL, SMS})  # money and acceptance: everywhere
 IMPORTANT = frozenset({IN_APP, EMAIL})
@@ -172,6 +173,14 @@ KINDS: dict[str, Kind] = {
             MONEY,
             roles=(STUDENT, TUTOR),
             urgent=True,
+        ),
+        Kind(
+            "dispute_to_decide",
+            "A dispute needs a staff decision",
+            'Dispute to decide: "{question_title}", {amount_display} held',
+            'Expert Hive staff: a dispute on "{question_title}" needs a decision ({amount_display} held). {link}',
+            IMPORTANT,
+            roles=(STAFF,),
         ),
         Kind(
             "deadline_soon",

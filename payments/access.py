@@ -5,7 +5,6 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from engagements.models import Engagement
 from payments.models import BankAccount, Payment
 
 
@@ -18,12 +17,6 @@ def get_payment_for(user: User, reference: str) -> Payment:
 
 def get_bank_account_for(user: User, pk: int) -> BankAccount:
     return get_object_or_404(BankAccount, pk=pk, user_id=user.pk)
-
-
-def get_dispute_for_staff(user: User, pk: int) -> Engagement:
-    if not user.is_staff:
-        raise Http404("No such page.")
-    return get_object_or_404(Engagement.objects.select_related("question", "student", "tutor"), pk=pk)
 
 
 def require_tutor(user: User) -> None:

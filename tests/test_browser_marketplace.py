@@ -79,6 +79,7 @@ def test_a_question_goes_from_asking_to_a_published_review(
     student.goto(engagement.get_absolute_url())
     expect(student.get_by_role("link", name="answer.pdf")).to_be_visible()
     shoot(student, "engagement-delivered")
+    student.get_by_label("I have checked the work").check()
     student.get_by_role("button", name="Approve and pay the tutor").click()
     student.get_by_role("link", name="Rate Bola Adeyemi").click()
     for group in ["Overall", "Knowledge", "Clarity", "Timeliness", "Communication"]:

@@ -36,6 +36,7 @@ def test_a_student_pays_into_escrow_and_the_tutor_is_paid_out(phone_page, deskto
 
     engagement_services.deliver_work(engagement=engagement, by=bola, message="x = 2 or x = 3", files=[pdf()])
     student.reload()
+    student.get_by_label("I have checked the work").check()
     student.get_by_role("button", name="Approve and pay the tutor").click()
     expect(student.get_by_text("Approved. The tutor is paid.")).to_be_visible()
 

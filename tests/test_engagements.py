@@ -74,7 +74,7 @@ def test_only_the_tutor_delivers(funded, ada):
 def test_approval_completes_the_work_and_counts_it_on_time(client, ada, delivered):
     client.force_login(ada)
 
-    response = client.post(reverse("engagement_approve", args=[delivered.pk]), follow=True)
+    response = client.post(reverse("engagement_approve", args=[delivered.pk]), {"confirm": "on"}, follow=True)
 
     assert "Approved" in response.text
     assert status_of(delivered) == Engagement.Status.COMPLETED

@@ -22,7 +22,7 @@ def available(user) -> int:
 def test_approval_releases_the_tutors_share_less_commission(client, ada, bola, delivered):
     client.force_login(ada)
 
-    client.post(reverse("engagement_approve", args=[delivered.pk]))
+    client.post(reverse("engagement_approve", args=[delivered.pk]), {"confirm": "on"})
 
     assert available(bola) == 340_000  # ₦4,000 less 15%
     assert ledger.balance(account=Account.PLATFORM_REVENUE, currency="NGN") == 60_000 - 5_600

@@ -4,14 +4,16 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.money import format_money
 from core.uploads import file_response
 from engagements import services
 from engagements.access import get_delivery_file_for, get_engagement_for
 from engagements.models import Engagement
 from payments import selectors as payment_selectors
 from payments import services as payment_services
+from web.fees import fee_for
 from web.forms import add_service_errors, status_for
-from web.forms.engagements import DeliveryForm, ReasonForm
+from web.forms.engagements import ApproveForm, DeliveryForm, DisputeForm, RevisionForm
 
 
 @login_required
@@ -35,6 +37,8 @@ def engagement_detail(request, pk, forms=None):
     forms = forms or {}
     is_student, is_tutor = user.pk == engagement.student_id, user.pk == engagement.tutor_id
     Status = Engagement.Status
+    money = payment_selectors.engagement_money(engagement)
+    escrow = money.escrow
     context = {
         "engagement": engagement,
         "is_student": is_student,
@@ -44,14 +48,24 @@ def engagement_detail(request, pk, forms=None):
         "review": getattr(engagement, "review", None),
         "delivery_form": forms.get("deliver")
         or (DeliveryForm() if is_tutor and engagement.status == Status.IN_PROGRESS else None),
-        "revision_form": forms.get("revision") or ReasonForm(prefix="revision"),
-        "dispute_form": forms.get("dispute") or ReasonForm(prefix="dispute"),
+        "revision_form": forms.get("revision") or RevisionForm(prefix="revision"),
+        "dispute_form": forms.get("dispute") or DisputeForm(prefix="dispute"),
+        "approve_form": forms.get("approve") or _approve_form(engagement),
         "can_cancel": services.may_cancel(engagement, user),
-        "money": payment_selectors.engagement_money(engagement),
+        "money": money,
+        "fee": fee_for(engagement.amount, engagement.currency),
+        # What left escrow for the tutor before commission: with the refund, all the student paid.
+        "released": escrow.amount - escrow.to_student if escrow else 0,
+        "decision": engagement.events.filter(from_status=Status.DISPUTED).select_related("actor").last(),
         "can_dispute": (is_student or is_tutor) and engagement.status in (Status.IN_PROGRESS, Status.DELIVERED),
     }
     status = max((status_for(form) for form in forms.values()), default=200)
     return render(request, "engagements/engagement_detail.html", context, status=status)
+
+
+def _approve_form(engagement: Engagement, data=None) -> ApproveForm:
+    amount = format_money(engagement.amount, engagement.currency)
+    return ApproveForm(data, tutor_name=engagement.tutor.full_name, amount_display=amount)
 
 
 def _act(request, engagement, action, done: str):
@@ -93,6 +107,10 @@ def deliver(request, pk):
 @require_POST
 def approve(request, pk):
     engagement = get_engagement_for(request.user, pk)
+    form = _approve_form(engagement, request.POST)
+    # The student confirms first; anyone else is refused by the service, in its own words.
+    if request.user.pk == engagement.student_id and not form.is_valid():
+        return engagement_detail(request, pk, forms={"approve": form})
     return _act(
         request,
         engagement,
@@ -101,10 +119,10 @@ def approve(request, pk):
     )
 
 
-def _with_reason(request, pk, *, prefix: str, action, done: str):
+def _with_reason(request, pk, *, prefix: str, form_class, action, done: str):
     """A POST that needs a written reason: show the form again when it is missing."""
     engagement = get_engagement_for(request.user, pk)
-    form = ReasonForm(request.POST, prefix=prefix)
+    form = form_class(request.POST, prefix=prefix)
     if not form.is_valid():
         return engagement_detail(request, pk, forms={prefix: form})
     reason = form.cleaned_data["reason"]
@@ -118,6 +136,7 @@ def request_revision(request, pk):
         request,
         pk,
         prefix="revision",
+        form_class=RevisionForm,
         action=services.request_revision,
         done="Revision requested. The tutor has been told what to change.",
     )
@@ -130,6 +149,7 @@ def open_dispute(request, pk):
         request,
         pk,
         prefix="dispute",
+        form_class=DisputeForm,
         action=services.open_dispute,
         done="Dispute opened. Our staff will look at it and contact you both.",
     )

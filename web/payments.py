@@ -16,8 +16,9 @@ from engagements.access import get_engagement_for
 from payments import ledger, selectors, services
 from payments.access import get_bank_account_for, get_payment_for, require_tutor
 from payments.gateways.base import answer_within
-from payments.models import Payment, Payout
+from payments.models import Escrow, Payment, Payout
 from payments.services.checkout import cancel_checkout
+from web.fees import rate_text
 from web.forms import add_service_errors
 from web.forms.payments import BankAccountForm, PayoutForm
 
@@ -101,11 +102,17 @@ def earnings(request, payout_form=None):
     require_tutor(request.user)
     currency = _currency(request)
     balances = ledger.tutor_balances(request.user)
+    statement = selectors.statement_for(request.user, currency=currency)
+    mine = balances.get(currency, ledger.empty_balances())
+    held_fee = _held_fee(request.user, currency)
     context = {
         "currency": currency,
-        "balances": balances.get(currency, ledger.empty_balances()),
+        "balances": mine,
         "other_currencies": sorted(c for c in balances if c != currency),
-        "statement": selectors.statement_for(request.user, currency=currency),
+        "statement": _with_fees(statement),
+        "held_fee": held_fee,
+        "held_after_fee": mine["held"] - held_fee,
+        "fee_rate": rate_text(),
         "payouts": Payout.objects.filter(tutor=request.user).select_related("bank_account")[:50],
         "bank_accounts": request.user.bank_accounts.filter(currency=currency),
         "no_bank_payouts": services.bank_payouts_problem(currency),
@@ -113,6 +120,23 @@ def earnings(request, payout_form=None):
     }
     status = 400 if payout_form is not None and payout_form.errors else 200
     return render(request, "payments/earnings.html", context, status=status)
+
+
+def _held_fee(tutor, currency: str) -> int:
+    """The platform fee that will come out of what is held now (each engagement's own, with its minimum)."""
+    held = Escrow.objects.filter(engagement__tutor=tutor, currency=currency, status=Escrow.Status.HELD)
+    return sum(services.commission_for(amount, currency) for amount in held.values_list("amount", flat=True))
+
+
+def _with_fees(statement: list[dict]) -> list[dict]:
+    """Each release line says what left escrow and the fee taken, so held and available add up."""
+    engagements = {line["engagement"].pk for line in statement if line["engagement"] and line["amount"] > 0}
+    escrows = {escrow.engagement_id: escrow for escrow in Escrow.objects.filter(engagement_id__in=engagements)}
+    for line in statement:
+        escrow = escrows.get(line["engagement"].pk) if line["engagement"] else None
+        if escrow and escrow.commission and line["amount"] == escrow.to_tutor:
+            line["gross"], line["fee"] = escrow.to_tutor + escrow.commission, escrow.commission
+    return statement
 
 
 @login_required

@@ -1,12 +1,17 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.models import User
 from bidding.access import BID_SORTS, bids_visible_to
 from bidding.models import Bid
 from core.money import major_text, to_minor
@@ -35,13 +40,42 @@ def new_question(request):
     if request.method == "POST" and form.is_valid():
         fields = {name: form.cleaned_data[name] for name in QUESTION_FIELDS}
         try:
-            question = services.post_question(student=request.user, files=form.cleaned_data["attachments"], **fields)
+            question, posted = _post_once(request.user, files=form.cleaned_data["attachments"], fields=fields)
         except ValidationError as exc:
             add_service_errors(form, exc, unnamed_to="attachments")
         else:
-            messages.success(request, "Your question is posted. Tutors can bid now; we'll tell you when they do.")
+            messages.success(request, POSTED if posted else ALREADY_POSTED)
             return redirect(question)
     return render(request, "questions/question_form.html", {"form": form}, status=status_for(form))
+
+
+POSTED = "Your question is posted. Tutors can bid now; we'll tell you when they do."
+ALREADY_POSTED = "Your question is posted (you sent it twice, so we kept one). Tutors can bid now."
+# A second copy of the same question this soon is the form sent twice (a double tap on a slow link).
+TWIN_WINDOW = timedelta(minutes=1)
+
+
+def _post_once(student, *, files, fields: dict) -> tuple[Question, bool]:
+    """Post the question, unless the student posted the very same one within the last minute: then
+    that one is the answer, and False says nothing new was posted. The student's row is locked so
+    two copies arriving together are checked one after the other."""
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=student.pk)
+        twin = (
+            Question.objects.filter(
+                student=student,
+                title=fields["title"].strip(),
+                body=fields["body"].strip(),
+                subject=fields["subject"],
+                level=fields["level"],
+                created_at__gte=timezone.now() - TWIN_WINDOW,
+            )
+            .order_by("-created_at")
+            .first()
+        )
+        if twin is not None:
+            return twin, False
+        return services.post_question(student=student, files=files, **fields), True
 
 
 @login_required

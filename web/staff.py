@@ -1,4 +1,4 @@
-"""Staff pages outside the admin: the payments reconciliation report and deciding a dispute."""
+"""Staff pages outside the admin: the payments reconciliation report and the dispute desk."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,8 +8,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from chat.models import Conversation
+from engagements.models import Engagement
 from payments import ledger, selectors, services
-from payments.access import get_dispute_for_staff, require_staff
+from payments.access import require_staff
 from payments.models import Discrepancy, WebhookEvent
 from payments.tasks import reconcile_task
 from web.forms import add_service_errors
@@ -99,9 +101,32 @@ def resolve_discrepancy(request, pk):
     return redirect("payments_reconciliation")
 
 
+# --- The dispute desk ---------------------------------------------------------------------------
+
+CHAT_TAIL = 30  # the case page shows the conversation's last messages; the whole thread is a link away
+
+
 @login_required
-def resolve_dispute(request, pk):
-    engagement = get_dispute_for_staff(request.user, pk)
+def dispute_desk(request):
+    """Open disputes, the longest waiting first, and the last few decided."""
+    require_staff(request.user)
+    related = ("question", "student", "tutor", "escrow")
+    context = {
+        "disputes": Engagement.objects.open_disputes().select_related(*related),
+        "decided": Engagement.objects.decided_disputes().select_related(*related)[:10],
+    }
+    return render(request, "staff/dispute_desk.html", context)
+
+
+@login_required
+def dispute_case(request, pk):
+    """One dispute: the question, both sides, the delivery, the money held, and the decision."""
+    require_staff(request.user)
+    engagement = get_object_or_404(
+        Engagement.objects.with_dispute().select_related("question", "question__subject", "student", "tutor", "bid"),
+        pk=pk,
+        dispute_opened_at__isnull=False,
+    )
     escrow = getattr(engagement, "escrow", None)
     form = ResolveDisputeForm(request.POST or None, currency=engagement.currency)
     if request.method == "POST" and form.is_valid():
@@ -116,7 +141,26 @@ def resolve_dispute(request, pk):
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, "Dispute resolved; the money has moved.")
+            messages.success(request, "Dispute resolved; the money has moved. Both people have been told.")
             return redirect(engagement)
-    context = {"engagement": engagement, "escrow": escrow, "form": form}
-    return render(request, "staff/resolve_dispute.html", context, status=400 if form.errors else 200)
+    context = {"engagement": engagement, "escrow": escrow, "form": form, **_case_file(engagement, escrow)}
+    return render(request, "staff/dispute_case.html", context, status=400 if form.errors else 200)
+
+
+def _case_file(engagement: Engagement, escrow) -> dict:
+    """What both sides said and sent, and what each decision would pay."""
+    conversation = Conversation.objects.filter(bid_id=engagement.bid_id).first()
+    held = escrow.amount if escrow is not None and escrow.status == "held" else 0
+    commission = services.commission_for(held, engagement.currency) if held else 0
+    return {
+        "attachments": list(engagement.question.attachments.all()),
+        "deliveries": engagement.deliveries.prefetch_related("files"),
+        "events": engagement.events.select_related("actor"),
+        "conversation": conversation,
+        "chat": conversation.messages.before(None, CHAT_TAIL) if conversation else [],
+        "chat_count": conversation.messages.count() if conversation else 0,
+        "held": held,
+        "release_commission": commission,
+        "release_to_tutor": held - commission,
+        "opened_by_student": engagement.dispute_opened_by_id == engagement.student_id,  # type: ignore[attr-defined]  # with_dispute()
+    }

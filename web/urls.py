@@ -112,7 +112,9 @@ urlpatterns = [
     path("staff/payments/differences/<int:pk>/resolve/", staff.resolve_discrepancy, name="discrepancy_resolve"),
     path("staff/payments/webhooks/", staff.webhooks, name="payment_webhooks"),
     path("staff/payments/webhooks/<int:pk>/replay/", staff.replay_webhook, name="webhook_replay"),
-    path("staff/engagements/<int:pk>/resolve/", staff.resolve_dispute, name="dispute_resolve"),
+    path("staff/disputes/", staff.dispute_desk, name="dispute_desk"),
+    path("staff/disputes/<int:pk>/", staff.dispute_case, name="dispute_case"),
+    path("staff/engagements/<int:pk>/resolve/", staff.dispute_case, name="dispute_resolve"),  # older links
     # Providers calling us back
     path("payments/webhooks/<str:gateway>/", webhooks.payment_webhook, name="payment_webhook"),
     path("webhooks/sms/termii/", webhooks.termii_report, name="sms_webhook_termii"),

@@ -59,7 +59,12 @@ class ResolveDisputeForm(forms.Form):
             ("split", "Split: refund part, release the rest"),
         ],
     )
-    note = forms.CharField(label="Decision note", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label="Decision note",
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Both people see it on the engagement page: say what you found and why you decided so.",
+    )
 
     def __init__(self, *args, currency: str, **kwargs):
         super().__init__(*args, **kwargs)
@@ -67,8 +72,9 @@ class ResolveDisputeForm(forms.Form):
             currency=currency,
             label=f"Refund to the student ({currency})",
             required=False,
-            help_text="For a split only.",
+            help_text="For a split only: what goes back to the student.",
         )
+        self.order_fields(["outcome", "refund_amount", "note"])
 
 
 def currency_choices() -> list[str]:

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import template
 from django.utils import timezone
 
@@ -33,3 +35,9 @@ def due_in(deadline) -> str:
     else:
         span = f"{int(seconds // 86400)} days"
     return f"{word} {span}"
+
+
+@register.filter
+def older_than_days(moment, days) -> bool:
+    """Whether a moment is more than `days` days ago: what has waited too long gets a warning colour."""
+    return moment is not None and timezone.now() - moment > timedelta(days=int(days))

@@ -138,3 +138,15 @@ def test_a_closed_checkout_paid_later_is_settled_by_its_rule_from_any_state(enga
     assert payment.status == (Payment.Status.SUCCEEDED if credited else Payment.Status.FAILED)
     assert Refund.objects.count() == (0 if credited else 1)
     assert ledger.totals_by_currency().get("NGN", 0) == 0
+
+
+def test_an_engagement_paid_once_in_the_wrong_currency_and_then_rightly_shows_no_false_mismatch(engagement, ada):
+    wrong = services.checkout._new_payment(engagement=engagement, student=ada)
+    services.confirm_payment(payment=wrong, verification=said(wrong, currency="USD"))
+    Refund.objects.update(status=Refund.Status.SUCCEEDED)  # refunded in dollars
+    right = services.checkout._new_payment(engagement=engagement, student=ada)
+
+    services.confirm_payment(payment=right, verification=said(right))
+
+    assert Escrow.objects.get().currency == "NGN"
+    assert services.find_mismatches() == []

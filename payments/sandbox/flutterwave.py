@@ -36,9 +36,13 @@ def error(message: str, status: int = 400):
     return JsonResponse({"status": "error", "message": message, "data": None}, status=status)
 
 
-def listed(message: str, rows, *, page: int, size: int, shape) -> HttpResponse:
-    """One page of a list, with the meta.page_info every v3 list carries."""
-    shown, total, pages = page_of(rows, page=page, size=size)
+def listed(request, message: str, rows, *, size: int, shape) -> HttpResponse:
+    """One page of a list (page, from / to), with the meta.page_info every v3 list carries."""
+    try:
+        page = number_in(request.GET, "page", 1)
+        shown, total, pages = page_of(dated(rows, request), page=page, size=size)
+    except ValueError:
+        return error("Invalid query parameters")
     meta = {"page_info": {"total": total, "current_page": page, "total_pages": pages}}
     return answer({"status": "success", "message": message, "meta": meta, "data": [shape(row) for row in shown]})
 
@@ -144,17 +148,7 @@ def refund_list(request):
     if flw_ref:
         pk = flw_ref.removeprefix("URF-SANDBOX-")
         made = made.filter(pk=int(pk)) if pk.isdigit() else made.none()
-    try:
-        page = number_in(query, "page", 1)
-        return listed(
-            "Refunds fetched",
-            dated(made, request),
-            page=page,
-            size=REFUNDS_PER_PAGE,
-            shape=records.flutterwave_listed_refund,
-        )
-    except ValueError:
-        return error("Invalid query parameters")
+    return listed(request, "Refunds fetched", made, size=REFUNDS_PER_PAGE, shape=records.flutterwave_listed_refund)
 
 
 @endpoint("transaction_list")
@@ -166,17 +160,9 @@ def transaction_list(request):
     query = request.GET
     filters = {"status": query.get("status"), "currency": query.get("currency"), "reference": query.get("tx_ref")}
     charges = charges.filter(**{field: value for field, value in filters.items() if value})
-    try:
-        page = number_in(query, "page", 1)
-        return listed(
-            "Transactions fetched",
-            dated(charges, request),
-            page=page,
-            size=TRANSACTIONS_PER_PAGE,
-            shape=records.flutterwave_listed_charge,
-        )
-    except ValueError:
-        return error("Invalid query parameters")
+    return listed(
+        request, "Transactions fetched", charges, size=TRANSACTIONS_PER_PAGE, shape=records.flutterwave_listed_charge
+    )
 
 
 @endpoint("chargeback_list")
@@ -192,17 +178,9 @@ def chargeback_list(request):
     if flw_ref:
         pk = flw_ref.removeprefix("FLW-SANDBOX-")
         chargebacks = chargebacks.filter(charge_id=int(pk)) if pk.isdigit() else chargebacks.none()
-    try:
-        page = number_in(query, "page", 1)
-        return listed(
-            "Chargebacks fetched",
-            dated(chargebacks, request),
-            page=page,
-            size=CHARGEBACKS_PER_PAGE,
-            shape=records.flutterwave_chargeback,
-        )
-    except ValueError:
-        return error("Invalid query parameters")
+    return listed(
+        request, "Chargebacks fetched", chargebacks, size=CHARGEBACKS_PER_PAGE, shape=records.flutterwave_chargeback
+    )
 
 
 @endpoint("banks")
@@ -292,17 +270,7 @@ def transfer_list(request):
     if request.GET.get("status"):
         internal = {shown: ours for ours, shown in records.FLUTTERWAVE_TRANSFER_STATUS.items()}
         transfers = transfers.filter(status=internal.get(request.GET["status"].upper(), "-"))
-    try:
-        page = number_in(request.GET, "page", 1)
-        return listed(
-            "Transfers fetched",
-            dated(transfers, request),
-            page=page,
-            size=TRANSFERS_PER_PAGE,
-            shape=records.flutterwave_transfer,
-        )
-    except ValueError:
-        return error("Invalid query parameters")
+    return listed(request, "Transfers fetched", transfers, size=TRANSFERS_PER_PAGE, shape=records.flutterwave_transfer)
 
 
 @csrf_exempt

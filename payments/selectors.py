@@ -94,7 +94,9 @@ def reconciliation_overview() -> dict:
         kind = Discrepancy.Kind(row["kind"])
         found = classes.setdefault(kind, DifferenceClass(kind, kind.label, Discrepancy.RULES[kind], []))
         found.rows.append({**row, "state_label": Discrepancy.State(row["state"]).label})
-    waiting = Discrepancy.objects.filter(state=Discrepancy.State.NEEDS_STAFF).select_related("payment", "payout")
+    waiting = Discrepancy.objects.filter(state=Discrepancy.State.NEEDS_STAFF).select_related(
+        "payment__engagement", "payout"
+    )
     return {
         "runs": list(ReconciliationRun.objects.select_related("requested_by")[:5]),
         "classes": list(classes.values()),

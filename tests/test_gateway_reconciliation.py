@@ -197,3 +197,23 @@ def test_one_comparison_at_a_time(staff, client, funded, django_capture_on_commi
         second = services.start_comparison(by=staff)
 
     assert first.pk == second.pk
+
+
+def test_the_staff_page_costs_the_same_queries_for_one_difference_or_many(
+    client, staff, funded, django_assert_num_queries, django_assert_max_num_queries
+):
+    charge = SandboxCharge.objects.get()
+    events.refund_at_gateway(charge, amount=10_000)
+    compare()
+    client.force_login(staff)
+    client.get(reverse("payments_reconciliation"))  # sessions and caches warmed
+    with django_assert_max_num_queries(40) as one:
+        client.get(reverse("payments_reconciliation"))
+    expected = len(one.captured_queries)  # read now: later requests reset the connection's query log
+    events.refund_at_gateway(charge, amount=5_000)
+    events.open_chargeback(charge, amount=20_000)
+    compare()
+
+    with django_assert_num_queries(expected):
+        page = client.get(reverse("payments_reconciliation")).text
+    assert "Waiting for staff (3)" in page

@@ -137,14 +137,11 @@ def _charge(gateway: Gateway, charge: Charge, payment: Payment | None) -> bool:
     if payment is None:
         if not paid:
             return False
-        discrepancies.record(
-            kind=Discrepancy.Kind.UNKNOWN_CHARGE,
-            key=f"{gateway.name}:{charge.reference or charge.gateway_id}",
-            gateway=gateway.name,
-            settled=False,
-            note="Money taken at the gateway under a reference the books don't know.",
-            amount=charge.amount,
-            currency=charge.currency,
+        _unknown(
+            Discrepancy.Kind.UNKNOWN_CHARGE,
+            gateway,
+            charge,
+            "Money taken at the gateway under a reference the books don't know.",
         )
         return True
     if paid and payment.verified_at is None:
@@ -153,16 +150,7 @@ def _charge(gateway: Gateway, charge: Charge, payment: Payment | None) -> bool:
         confirm_payment(payment=payment, verification=_as_verification(charge))
         return payment.status != Payment.Status.PENDING
     if not paid and payment.status == Payment.Status.SUCCEEDED:
-        discrepancies.record(
-            kind=Discrepancy.Kind.MISSING_AT_GATEWAY,
-            key=payment.reference,
-            gateway=gateway.name,
-            settled=False,
-            note=f"Credited in our books; {gateway.name} lists it as {charge.status}.",
-            amount=payment.amount,
-            currency=payment.currency,
-            payment=payment,
-        )
+        _missing(payment, f"Credited in our books; {gateway.name} lists it as {charge.status}.")
         return True
     return False
 
@@ -187,16 +175,33 @@ def _missing_at_gateway(run: ReconciliationRun, gateway: Gateway) -> None:
         verified_at__lt=run.started_at,  # credited after the list was read: the next run sees it
     ).exclude(seen_in_run=run.pk)
     for payment in unseen.iterator():
-        discrepancies.record(
-            kind=Discrepancy.Kind.MISSING_AT_GATEWAY,
-            key=payment.reference,
-            gateway=gateway.name,
-            settled=False,
-            note=f"Credited in our books; {gateway.name} does not list it.",
-            amount=payment.amount,
-            currency=payment.currency,
-            payment=payment,
-        )
+        _missing(payment, f"Credited in our books; {gateway.name} does not list it.")
+
+
+def _missing(payment: Payment, note: str) -> None:
+    discrepancies.record(
+        kind=Discrepancy.Kind.MISSING_AT_GATEWAY,
+        key=payment.reference,
+        gateway=payment.gateway,
+        settled=False,
+        note=note,
+        amount=payment.amount,
+        currency=payment.currency,
+        payment=payment,
+    )
+
+
+def _unknown(kind: str, gateway: Gateway, found: Charge | TransferResult, note: str) -> None:
+    """Money moved at the gateway under a reference the books don't have: only staff can say whose."""
+    discrepancies.record(
+        kind=kind,
+        key=f"{gateway.name}:{found.reference or found.gateway_id}",
+        gateway=gateway.name,
+        settled=False,
+        note=note,
+        amount=found.amount,
+        currency=found.currency,
+    )
 
 
 # --- Refunds ---------------------------------------------------------------------------------------
@@ -284,14 +289,11 @@ def _transfer(gateway: Gateway, found: TransferResult, payout: Payout | None) ->
     if payout is None:
         if found.status == "failed":
             return False
-        discrepancies.record(
-            kind=Discrepancy.Kind.UNKNOWN_TRANSFER,
-            key=f"{gateway.name}:{found.reference or found.gateway_id}",
-            gateway=gateway.name,
-            settled=False,
-            note="A transfer out of our balance that the books don't know.",
-            amount=found.amount,
-            currency=found.currency,
+        _unknown(
+            Discrepancy.Kind.UNKNOWN_TRANSFER,
+            gateway,
+            found,
+            "A transfer out of our balance that the books don't know.",
         )
         return True
     status = payout.status

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.money import format_money
 from payments import ledger
 from payments.models import Account, Escrow, LedgerEntry, Payment, Payout, Refund, WebhookEvent
-from payments.services.checkout import close_checkout, confirm_payment
+from payments.services.checkout import close_checkout, confirm_payment, link_lifetime
 from payments.services.payouts import send_payout
 from payments.services.refunds import send_refund
 from payments.services.webhooks import process_webhook
@@ -39,7 +39,7 @@ def reconcile(*, now: datetime | None = None, everything: bool = False) -> Repor
     wait = timedelta(0) if everything else timedelta(minutes=settings.RECONCILE_AFTER_MINUTES)
     before = (now or timezone.now()) - wait
     report = Report()
-    expired = (now or timezone.now()) - 2 * timedelta(minutes=settings.CHECKOUT_LINK_MINUTES)
+    expired = link_expired_before(now)
     for payment in Payment.objects.filter(status=Payment.Status.PENDING, created_at__lte=before):
         payment = confirm_payment(payment=payment)
         if payment.status == Payment.Status.PENDING and payment.created_at < expired:
@@ -61,10 +61,15 @@ def reconcile(*, now: datetime | None = None, everything: bool = False) -> Repor
     return report
 
 
+def link_expired_before(now: datetime | None) -> datetime:
+    """Checkouts made before this can no longer be paid on their link (its lifetime, twice for margin)."""
+    return (now or timezone.now()) - 2 * link_lifetime()
+
+
 def recently_closed_checkouts(*, now: datetime | None = None):
     """Checkouts we cancelled or saw fail whose hosted page may still be open and paid: until their link
     expires (and a margin). Older ones are left to the comparison with the gateway's own list."""
-    since = (now or timezone.now()) - 2 * timedelta(minutes=settings.CHECKOUT_LINK_MINUTES)
+    since = link_expired_before(now)
     return Payment.objects.filter(
         status__in=[Payment.Status.CANCELLED, Payment.Status.FAILED], verified_at=None, created_at__gte=since
     ).exclude(checkout_url="")

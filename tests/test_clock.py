@@ -22,6 +22,7 @@ from experthive.clock import BUSY, FAILED, NOT_DUE, RAN, run_if_due
 from experthive.management.commands.run_clock import Command, due_jobs
 from experthive.models import ClockRun
 from questions.models import Question
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -155,26 +156,6 @@ def wait_for(check, seconds: float = 10) -> bool:
 # --- Several clocks at once: real threads with their own database connections -------------------
 
 
-def at_once(*actions):
-    """Run the callables in threads released together; return their results in order."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(i, action):
-        try:
-            barrier.wait()
-            results[i] = action()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, action)) for i, action in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
-
-
 @pytest.mark.django_db(transaction=True)
 def test_two_clocks_ticking_at_once_run_each_due_job_exactly_once():
     ran: list[str] = []
@@ -189,7 +170,7 @@ def test_two_clocks_ticking_at_once_run_each_due_job_exactly_once():
     def clock():
         return [run_if_due(name, 3600, job(name)).outcome for name in ("deadlines", "reconcile", "notifications")]
 
-    first, second = at_once(clock, clock)
+    first, second = at_once([clock, clock])
 
     assert sorted(ran) == ["deadlines", "notifications", "reconcile"]
     assert ClockRun.objects.filter(ok=True).count() == 3

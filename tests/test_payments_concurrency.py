@@ -2,41 +2,21 @@
 
 Real threads with their own database connections (PostgreSQL row locks; on SQLite, writers queue)."""
 
-import threading
-
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
 
 from engagements import services as engagement_services
 from payments import ledger, services
 from payments.models import Account, BankAccount, Escrow, LedgerTransaction, Payment, Payout, Refund
 from tests.sandbox import start_paying
+from tests.threads import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 THREADS = 20
 
 
-def at_once(actions) -> list:
-    """Run the callables in threads released together; return each one's result or exception."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(i, action):
-        try:
-            barrier.wait()
-            results[i] = action()
-        except (ValidationError, PermissionDenied) as exc:
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+def race(actions) -> list:
+    return at_once(actions, expected=(ValidationError, PermissionDenied))
 
 
 def refused(results) -> int:
@@ -48,7 +28,7 @@ def test_twenty_simultaneous_verifications_credit_once(engagement):
     client.post(checkout, {"outcome": "pay", "webhook": "drop"})  # paid; nobody has verified yet
     pk = Payment.objects.get().pk
 
-    at_once([lambda: services.confirm_payment(payment=Payment.objects.get(pk=pk))] * THREADS)
+    race([lambda: services.confirm_payment(payment=Payment.objects.get(pk=pk))] * THREADS)
 
     assert Escrow.objects.count() == 1
     assert LedgerTransaction.objects.filter(kind="payment").count() == 1
@@ -60,9 +40,7 @@ def test_twenty_staff_decisions_on_one_dispute_move_the_money_once(ada, staff, d
     engagement_services.open_dispute(engagement=delivered, by=ada, reason="wrong")
     outcomes = ["release", "refund"] * (THREADS // 2)
 
-    results = at_once(
-        [lambda o=o: services.resolve_dispute(engagement=delivered, by=staff, outcome=o) for o in outcomes]
-    )
+    results = race([lambda o=o: services.resolve_dispute(engagement=delivered, by=staff, outcome=o) for o in outcomes])
 
     assert refused(results) == THREADS - 1
     assert Escrow.objects.get().status in (Escrow.Status.RELEASED, Escrow.Status.REFUNDED)
@@ -72,7 +50,7 @@ def test_twenty_staff_decisions_on_one_dispute_move_the_money_once(ada, staff, d
 
 
 def test_twenty_approvals_at_once_release_once(ada, bola, delivered):
-    results = at_once([lambda: services.approve_and_release(engagement=delivered, by=ada)] * THREADS)
+    results = race([lambda: services.approve_and_release(engagement=delivered, by=ada)] * THREADS)
 
     assert refused(results) == THREADS - 1
     assert ledger.balance(account=Account.TUTOR_AVAILABLE, currency="NGN", user=bola) == 340_000
@@ -89,7 +67,7 @@ def test_twenty_payouts_of_the_whole_balance_pay_once(bola, completed):
         account_name="BOLA ADEYEMI",
     )
 
-    results = at_once([lambda: services.request_payout(tutor=bola, bank_account=account, amount=340_000)] * THREADS)
+    results = race([lambda: services.request_payout(tutor=bola, bank_account=account, amount=340_000)] * THREADS)
 
     assert refused(results) == THREADS - 1
     assert Payout.objects.count() == 1
@@ -102,7 +80,7 @@ def test_twenty_simultaneous_pay_taps_leave_one_live_checkout(engagement):
         engagement=engagement, by=engagement.student, return_url=lambda ref: f"http://testserver/return/{ref}/"
     )
 
-    results = at_once([start] * THREADS)
+    results = race([start] * THREADS)
 
     links = {r.checkout_url for r in results if isinstance(r, Payment)}
     assert Payment.objects.filter(status=Payment.Status.PENDING).count() == 1

@@ -62,6 +62,9 @@ class Participant(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="chat_participations")
     last_read_seq = models.PositiveIntegerField(default=0)
     last_read_at = models.DateTimeField(null=True, blank=True)
+    told_seq = models.PositiveIntegerField(
+        default=0, help_text="The unread reminder has told this person of messages up to this one."
+    )
 
     objects = ParticipantQuerySet.as_manager()
 

@@ -20,7 +20,6 @@ from chat import limits
 from chat.masking import NOTICE, mask_contacts
 from chat.models import Conversation, Message, MessageFile, Participant
 from chat.payloads import message_payload
-from chat.tasks import AWAY_AFTER, tell_if_unread
 from core.markup import render_markdown
 from core.realtime import badge_changed, broadcast_after_commit, conversation_group
 from core.uploads import check_uploads
@@ -140,15 +139,7 @@ def _announce(conversation: Conversation, message: Message, files: list[MessageF
         {"type": "chat.message", "message": payload},
         *[badge_changed(user_id) for user_id in others],
     )
-    transaction.on_commit(lambda: _tell_if_still_unread(message.pk))
-
-
-def _tell_if_still_unread(message_id: int) -> None:
-    """Later, notify whoever hasn't read it by then; backends that can't wait check at once."""
-    later = tell_if_unread
-    if later.get_backend().supports_defer:
-        later = later.using(run_after=timezone.now() + AWAY_AFTER)
-    later.enqueue(message_id=message_id)
+    # Whoever leaves it unread is reminded by the clock's sweep (chat.reminders), not per message.
 
 
 @transaction.atomic

@@ -271,6 +271,7 @@ CLOCK_JOBS = {
     "reconcile_payments": envint("CLOCK_RECONCILE_SECONDS", "300"),
     "compare_payments": envint("CLOCK_COMPARE_SECONDS", "3600"),
     "deliver_notifications": envint("CLOCK_NOTIFICATIONS_SECONDS", "600"),
+    "remind_unread": envint("CLOCK_CHAT_REMINDERS_SECONDS", "60"),
     "refresh_recommendations": envint("CLOCK_RECOMMENDATIONS_SECONDS", "3600"),
 }
 # How long the tutors' feed list may be served from the cache; any question change refreshes it sooner.

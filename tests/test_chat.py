@@ -1,13 +1,17 @@
 """Conversation pages, the form fallback, attachments and the rules behind them (the JSON is in tests/api)."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from chat import services
 from chat.masking import HIDDEN, mask_contacts
 from chat.models import Message, MessageFile
+from chat.reminders import remind_unread
 from tests.conftest import PDF_BYTES, pdf
 
 pytestmark = pytest.mark.django_db
@@ -330,14 +334,19 @@ def test_a_bid_change_is_announced_after_commit(bola, question, django_capture_o
     assert (f"user-{question.student_id}", {"type": "counts.changed"}) in sent  # Ada's new-bid notification
 
 
-def test_an_unread_message_notifies_the_other_person_once_per_unread_stretch(
-    ada, bola, conversation, django_capture_on_commit_callbacks
-):
+def later(minutes):
+    return timezone.now() + timedelta(minutes=minutes)
+
+
+def test_an_unread_message_notifies_the_other_person_once_per_unread_stretch(ada, bola, conversation):
     from notifications.models import Notification
 
-    with django_capture_on_commit_callbacks(execute=True):
-        say(conversation, ada, "Are you there?", client_id="away-0001")
-        say(conversation, ada, "Hello?", client_id="away-0002")
+    say(conversation, ada, "Are you there?", client_id="away-0001")
+    say(conversation, ada, "Hello?", client_id="away-0002")
+
+    assert remind_unread(now=later(1)) == 0  # not away yet: they may be reading
+    assert remind_unread(now=later(3)) == 1
+    assert remind_unread(now=later(4)) == 0  # the same stretch is told once
 
     note = Notification.objects.get(user=bola, kind="new_message")
     assert note.title == 'New message from Ada about "Solve a quadratic equation"'
@@ -345,13 +354,38 @@ def test_an_unread_message_notifies_the_other_person_once_per_unread_stretch(
     assert not Notification.objects.filter(user=ada, kind="new_message").exists()
 
 
-def test_a_message_already_read_notifies_nobody(bola, ada, conversation, django_capture_on_commit_callbacks):
-    from chat.services import mark_read
-    from chat.tasks import tell_if_unread
+def test_a_new_unread_stretch_after_reading_is_told_again(ada, bola, conversation):
+    from notifications.models import Notification
+
+    first = say(conversation, ada, "Are you there?", client_id="away-0001")
+    remind_unread(now=later(3))
+    services.mark_read(conversation=conversation, by=bola, seq=first.seq)
+    say(conversation, ada, "One more thing", client_id="away-0002")
+
+    assert remind_unread(now=later(6)) == 1
+    assert Notification.objects.filter(user=bola, kind="new_message").count() == 2
+
+
+def test_a_message_already_read_notifies_nobody(bola, ada, conversation):
     from notifications.models import Notification
 
     message = say(conversation, ada, "Quick one", client_id="read-0001")
-    mark_read(conversation=conversation, by=bola, seq=message.seq)
+    services.mark_read(conversation=conversation, by=bola, seq=message.seq)
 
-    assert tell_if_unread.call(message_id=message.pk) == 0
+    assert remind_unread(now=later(3)) == 0
     assert not Notification.objects.filter(user=bola, kind="new_message").exists()
+
+
+def test_sending_a_message_writes_nothing_for_the_reminder(
+    ada, conversation, django_assert_max_num_queries, django_capture_on_commit_callbacks, settings
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    say(conversation, ada, "Warm-up", client_id="warm-0001")
+    with django_assert_max_num_queries(20) as captured, django_capture_on_commit_callbacks(execute=True):
+        say(conversation, ada, "Are you there?", client_id="away-0001")
+    written = [q["sql"] for q in captured.captured_queries if q["sql"].startswith(("INSERT", "UPDATE"))]
+
+    assert not DBTaskResult.objects.exists()
+    assert len(written) == 3, written  # the conversation's counter, the message, the sender's read mark

@@ -5,6 +5,7 @@ memory by default, Redis when REDIS_URL is set (CI's second pass)."""
 import asyncio
 import os
 import uuid
+from datetime import timedelta
 
 import pytest
 from channels.db import database_sync_to_async
@@ -12,11 +13,13 @@ from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 from django.test import Client
+from django.utils import timezone
 
 from api import services as api_services
 from bidding import services as bid_services
 from chat import limits, services
 from chat.models import Message
+from chat.reminders import remind_unread
 from core.consumers import CLOSE_FORBIDDEN, CLOSE_SERVER_RESTART, CLOSE_UNAUTHENTICATED
 from engagements import services as engagement_services
 from experthive.asgi import application
@@ -360,7 +363,9 @@ async def test_the_badge_counts_unread_messages_live(conversation, ada, bola):
     assert await receive(badge, "counts") == {"type": "counts", "chat": 0, "notifications": 0}
 
     await post(conversation=conversation, by=ada, text="Hello", client_id="ada-00000001")
-    # The message, and (the task backend in tests runs at once) the "you have a message" notification.
+    await counts_until(badge, chat=1, notifications=0)
+    # Left unread for a few minutes: the clock's sweep adds the "you have a message" notification.
+    await database_sync_to_async(remind_unread)(now=timezone.now() + timedelta(minutes=3))
     await counts_until(badge, chat=1, notifications=1)
     await database_sync_to_async(services.mark_read)(conversation=conversation, by=bola, seq=1)
     await counts_until(badge, chat=0, notifications=1)
